@@ -1,0 +1,2 @@
+def register(subparsers):  # placeholder until the area lands
+    pass
