@@ -1,0 +1,65 @@
+import pytest
+
+from batcoder.cli import UserError
+from batcoder.config import TrainConfig, load_config, parse_overrides, save_config
+
+
+def test_defaults_follow_the_paper():
+    config = load_config(None)
+    assert isinstance(config, TrainConfig)
+    assert config.rollout.docs_per_function == 8
+    assert config.rl.advantage == "reinforce++"
+    assert config.rl.kl_beta == 0.0
+    assert config.rollout.similarity_metric == "cssg"
+
+
+def test_yaml_and_dotted_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("rl:\n  lr: 1.0e-5\n  advantage: grpo\nrun:\n  steps: 3\n")
+    config = load_config(path, ["rl.lr=2e-5", "rollout.temperature=1", "data.max_functions=null", "run.output_dir=x"])
+    assert config.rl.lr == 2e-5
+    assert config.rl.advantage == "grpo"
+    assert config.rollout.temperature == 1.0 and isinstance(config.rollout.temperature, float)
+    assert config.run.steps == 3
+    assert config.data.max_functions is None
+
+
+def test_round_trip_through_saved_yaml(tmp_path):
+    config = load_config(None, ["rl.train_stages=doc2code", "model.device=cpu"])
+    save_config(config, tmp_path / "config.yaml")
+    assert load_config(tmp_path / "config.yaml") == config
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["rl.learning_rate=1"], "config key 'rl.learning_rate': unknown key"),
+        (["optim.lr=1"], "config key 'optim': unknown key"),
+        (["rl.advantage=ppo"], "config key 'rl.advantage': 'ppo' is not one of"),
+        (["run.steps=ten"], "config key 'run.steps': expected int"),
+        (["run.steps=1.5"], "config key 'run.steps': expected int"),
+        (["rl.dynamic_sampling=3"], "config key 'rl.dynamic_sampling': expected bool"),
+        (["run.steps=0"], "config key 'run.steps': must be > 0"),
+        (["rl.lr=-1"], "config key 'rl.lr': must be >= 0"),
+        (["rollout.top_p=1.5"], "config key 'rollout.top_p'"),
+        (["rl=3"], "config key 'rl': expected a mapping"),
+        (["steps"], "expected key=value"),
+    ],
+)
+def test_bad_values_name_the_key(overrides, message):
+    with pytest.raises(UserError) as error:
+        load_config(None, overrides)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("rl:\n  lr: [1\n")
+    with pytest.raises(UserError, match=r"bad.yaml:\d+: invalid YAML"):
+        load_config(path)
+    path.write_text("rl:\n  clip: 0.1\n")
+    with pytest.raises(UserError, match=r"bad.yaml: config key 'rl.clip': unknown key"):
+        load_config(path)
+    with pytest.raises(UserError, match="cannot read config"):
+        load_config(tmp_path / "missing.yaml")
