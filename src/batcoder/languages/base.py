@@ -49,6 +49,13 @@ class SyntaxRoles:
     loop: frozenset[str]  # for/while/until/do/each-like loops
     statement_block: frozenset[str]  # statement sequences (block/body nodes)
     jump: frozenset[str] = frozenset()  # return/break/continue/raise/throw/yield/goto
+    # "node_type.field" positions whose bare identifiers are (re)defined: assignment targets, loop
+    # variables, declarators (parameters are found through the "parameters"/"parameter" fields)
+    definition_target: frozenset[str] = frozenset()
+    # "node_type.field" positions holding attribute/method/keyword names, never local variables
+    member_name: frozenset[str] = frozenset()
+    # wrapper nodes the similarity graph looks through (parentheses, expression statements)
+    transparent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
