@@ -1,0 +1,255 @@
+"""Tree-based building blocks shared by the language modules.
+
+Everything here works on byte offsets of tree-sitter nodes, never on regular expressions over code:
+finding nodes with a query, deleting comment/docstring ranges, tidying the lines an edit emptied,
+cutting a definition out of its file with its indentation removed, and collecting the comment block
+written right above a definition.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from bisect import bisect_right
+from functools import cache
+from typing import Iterable
+
+import tree_sitter
+
+from batcoder.languages.base import Function, Language
+
+Edit = tuple[int, int, bytes]  # (start_byte, end_byte, replacement)
+
+_CLOSING_LINE = re.compile(rb"^\s*([})\]]|end\b)")
+
+
+@cache
+def _query(language: Language, pattern: str) -> tree_sitter.Query:
+    return tree_sitter.Query(language.ts_language, pattern)
+
+
+def find_nodes(language: Language, node: tree_sitter.Node, node_types: Iterable[str]) -> list[tree_sitter.Node]:
+    """All nodes of the given types under ``node``, in document order (a query runs in C, unlike a walk)."""
+    pattern = "[" + " ".join(f"({node_type})" for node_type in sorted(node_types)) + "] @node"
+    found = tree_sitter.QueryCursor(_query(language, pattern)).captures(node).get("node", [])
+    return sorted(found, key=lambda found_node: (found_node.start_byte, -found_node.end_byte))
+
+
+def literal_rows(literals: Iterable[tree_sitter.Node]) -> tuple[set[int], set[int]]:
+    """Rows (0-based) that multi-line literals make untouchable.
+
+    Returns ``(starts_inside, ends_inside)``: rows whose beginning lies inside a literal (their
+    indentation and blankness are string content) and rows whose end lies inside one (their trailing
+    whitespace is string content).
+    """
+    starts_inside: set[int] = set()
+    ends_inside: set[int] = set()
+    for literal in literals:
+        first, last = literal.start_point.row, literal.end_point.row
+        if last > first:
+            starts_inside.update(range(first + 1, last + 1))
+            ends_inside.update(range(first, last))
+    return starts_inside, ends_inside
+
+
+def removal_edit(source: bytes, node: tree_sitter.Node) -> Edit:
+    """Delete ``node`` (a comment) without gluing its neighbours together.
+
+    A comment between two tokens on one line becomes a space; a multi-line block comment with code
+    on both of its ends becomes a newline (several grammars treat it as a line break, e.g. Go's
+    semicolon insertion and JavaScript's ASI).
+    """
+    start, end = node.start_byte, node.end_byte
+    line_start = source.rfind(b"\n", 0, start) + 1
+    line_end = source.find(b"\n", end)
+    line_end = len(source) if line_end < 0 else line_end
+    code_before = bool(source[line_start:start].strip())
+    code_after = bool(source[end:line_end].strip())
+    if b"\n" in source[start:end] and code_before and code_after:
+        return start, end, b"\n"
+    if code_before and code_after and not source[start - 1 : start].isspace() and not source[end : end + 1].isspace():
+        return start, end, b" "
+    return start, end, b""
+
+
+def apply_edits(source: bytes, edits: Iterable[Edit]) -> tuple[bytes, list[int]]:
+    """Apply non-overlapping edits; returns the new text and the offsets (in it) where each edit landed.
+    An edit starting inside an earlier one is dropped (it was removed with it)."""
+    pieces: list[bytes] = []
+    touched: list[int] = []
+    position = length = 0
+    for start, end, replacement in sorted(edits):
+        if start < position:
+            continue
+        pieces.append(source[position:start])
+        length += start - position
+        touched.append(length)
+        pieces.append(replacement)
+        length += len(replacement)
+        position = end
+    pieces.append(source[position:])
+    return b"".join(pieces), touched
+
+
+def _indent(line: bytes) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def tidy_lines(source: bytes, touched: Iterable[int], starts_inside: set[int], ends_inside: set[int]) -> bytes:
+    """Strip trailing whitespace and drop the lines that edits left empty.
+
+    Blank lines next to a removed line are merged (keeping the longest original run), and dropped
+    entirely at the start/end of the file, at the start of a block and before a closing bracket/end,
+    so that removing a docstring or a comment block does not leave a gap behind. Lines inside
+    multi-line literals are never touched.
+    """
+    ends_with_newline = source.endswith(b"\n")
+    lines = (source[:-1] if ends_with_newline else source).split(b"\n")
+    line_starts = [0]
+    for line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    touched_rows = {bisect_right(line_starts, offset) - 1 for offset in touched}
+
+    kinds: list[str] = []  # "code", "blank" or "removed"
+    for row, line in enumerate(lines):
+        if row not in ends_inside:
+            lines[row] = line = line.rstrip()
+        if line or row in starts_inside:
+            kinds.append("code")
+        else:
+            kinds.append("removed" if row in touched_rows else "blank")
+
+    kept: list[bytes] = []
+    row = 0
+    while row < len(lines):
+        if kinds[row] == "code":
+            kept.append(lines[row])
+            row += 1
+            continue
+        run_end = row
+        while run_end < len(lines) and kinds[run_end] != "code":
+            run_end += 1
+        run = kinds[row:run_end]
+        if "removed" not in run:
+            kept.extend(lines[row:run_end])
+        else:
+            blank_runs = "".join("b" if kind == "blank" else "|" for kind in run).split("|")
+            keep = max(len(blank_run) for blank_run in blank_runs)
+            previous_code = kept[-1] if kept else None
+            next_code = lines[run_end] if run_end < len(lines) else None
+            if (
+                previous_code is None
+                or next_code is None
+                or _indent(next_code) > _indent(previous_code)
+                or _CLOSING_LINE.match(next_code)
+            ):
+                keep = 0
+            kept.extend([b""] * keep)
+        row = run_end
+    return b"\n".join(kept) + (b"\n" if ends_with_newline and kept else b"")
+
+
+def strip_ranges(language: Language, source: bytes, edits: Iterable[Edit], literal_types: Iterable[str]) -> str:
+    """Apply the edits, then tidy the result (literals found by re-parsing the edited text)."""
+    edited, touched = apply_edits(source, edits)
+    tree = language.parser.parse(edited)
+    starts_inside, ends_inside = literal_rows(find_nodes(language, tree.root_node, literal_types))
+    return tidy_lines(edited, touched, starts_inside, ends_inside).decode("utf-8", errors="replace")
+
+
+def dedented_text(source: bytes, start: int, end: int, starts_inside: set[int]) -> str:
+    """``source[start:end]`` with the indentation of its first line removed from every line (lines
+    that begin inside a multi-line literal are kept verbatim)."""
+    line_start = source.rfind(b"\n", 0, start) + 1
+    width = _indent(source[line_start:start] + b"x")
+    first_row = source.count(b"\n", 0, start)
+    lines = source[start:end].split(b"\n")
+    out = [lines[0]]
+    for offset, line in enumerate(lines[1:], 1):
+        if first_row + offset in starts_inside:
+            out.append(line)
+        else:
+            out.append(line[min(width, len(line) - len(line.lstrip(b" \t"))) :])
+    return b"\n".join(out).decode("utf-8", errors="replace")
+
+
+def make_function(
+    source: bytes,
+    outer: tree_sitter.Node,
+    body: tree_sitter.Node,
+    starts_inside: set[int],
+    *,
+    name: str,
+    docstring: str | None,
+    kind: str,
+    container: str | None,
+    nested: bool,
+) -> Function:
+    """A :class:`Function` spanning ``outer`` (decorators/annotations included) whose body is ``body``."""
+    return Function(
+        name=name,
+        code=dedented_text(source, outer.start_byte, outer.end_byte, starts_inside),
+        start_line=outer.start_point.row + 1,
+        end_line=outer.end_point.row + 1,
+        signature=dedented_text(source, outer.start_byte, body.start_byte, starts_inside).rstrip(),
+        body=dedented_text(source, body.start_byte, body.end_byte, starts_inside),
+        docstring=docstring,
+        kind=kind,
+        container=container,
+        nested=nested,
+    )
+
+
+def comments_above(source: bytes, anchor: tree_sitter.Node, comment_types: frozenset[str]) -> list[tree_sitter.Node]:
+    """The contiguous block of comment nodes right above ``anchor`` (no blank line in between, each
+    comment starting its own line), top to bottom."""
+    block: list[tree_sitter.Node] = []
+    next_row = anchor.start_point.row
+    candidate = anchor.prev_sibling
+    while candidate is not None and candidate.type in comment_types:
+        if candidate.end_point.row < next_row - 1:
+            break
+        line_start = source.rfind(b"\n", 0, candidate.start_byte) + 1
+        if source[line_start : candidate.start_byte].strip():
+            break  # a trailing comment of the previous statement
+        block.append(candidate)
+        next_row = candidate.start_point.row
+        candidate = candidate.prev_sibling
+    block.reverse()
+    return block
+
+
+def clean_line_comments(texts: Iterable[str], marker: str) -> str | None:
+    """Join line comments, removing ``marker`` and the common indentation after it."""
+    lines = [text.strip().removeprefix(marker).rstrip() for text in texts]
+    cleaned = textwrap.dedent("\n".join(lines)).strip("\n")
+    return cleaned or None
+
+
+def clean_block_comment(text: str) -> str | None:
+    """The text of a ``/* ... */`` or ``/** ... */`` comment without its markers and leading stars."""
+    inner = text.strip()
+    inner = inner[3:] if inner.startswith("/**") else inner[2:]
+    inner = inner[:-2] if inner.endswith("*/") else inner
+    lines = [re.sub(r"^\s*\*(?!/) ?", "", line) for line in inner.splitlines()]
+    cleaned = inspect.cleandoc("\n".join(lines))
+    return cleaned or None
+
+
+def enclosing(
+    node: tree_sitter.Node, function_types: frozenset[str], container_name
+) -> tuple[str | None, bool]:
+    """``(container, nested)`` for a definition: the name of the nearest enclosing class-like node
+    when no function lies in between (``container_name(node)`` names such nodes, None for others),
+    and whether any function encloses it."""
+    container: str | None = None
+    inside_function = False
+    parent = node.parent
+    while parent is not None:
+        if parent.type in function_types:
+            inside_function = True
+        elif not inside_function and container is None:
+            container = container_name(parent)
+        parent = parent.parent
+    return container, inside_function

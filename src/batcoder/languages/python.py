@@ -1,0 +1,154 @@
+"""Python: functions (async, decorated, nested, methods), PEP 257 docstrings, ``#`` comments."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+import tree_sitter
+import tree_sitter_python
+
+from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.common import (
+    Edit,
+    enclosing,
+    find_nodes,
+    literal_rows,
+    make_function,
+    removal_edit,
+    strip_ranges,
+)
+
+_FUNCTION_TYPES = frozenset({"function_definition"})
+_LITERAL_TYPES = frozenset({"string"})
+
+
+def _docstring_statement(block: tree_sitter.Node | None) -> tuple[tree_sitter.Node, str] | None:
+    """The first statement of a module/class/function body and its value, when it is a docstring
+    (a plain or implicitly concatenated ``str`` literal; f-strings and bytes are not docstrings)."""
+    if block is None:
+        return None
+    statement = next((child for child in block.named_children if child.type != "comment"), None)
+    if statement is None or statement.type != "expression_statement" or statement.named_child_count != 1:
+        return None
+    literal = statement.named_children[0]
+    if literal.type not in ("string", "concatenated_string"):
+        return None
+    try:
+        value = ast.literal_eval(literal.text.decode("utf-8"))
+    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+        return None
+    return (statement, value) if isinstance(value, str) else None
+
+
+def _class_name(node: tree_sitter.Node) -> str | None:
+    if node.type != "class_definition":
+        return None
+    name = node.child_by_field_name("name")
+    return name.text.decode("utf-8", errors="replace") if name is not None else None
+
+
+class Python(Language):
+    name = "python"
+    extensions = (".py",)
+    grammar = staticmethod(tree_sitter_python.language)
+    line_comment = "#"
+    stop_sequences = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\n@")
+    runtime = Runtime(command=("python3", "{file}"), main_file="main.py", executables=("python3",))
+    roles = SyntaxRoles(
+        function=frozenset({"function_definition", "lambda"}),
+        comment=frozenset({"comment"}),
+        string=frozenset({"string", "concatenated_string"}),
+        number=frozenset({"integer", "float"}),
+        identifier=frozenset({"identifier"}),
+        call=frozenset({"call"}),
+        attribute=frozenset({"attribute"}),
+        assignment=frozenset({"assignment", "augmented_assignment", "named_expression"}),
+        # A bare parameter is an ``identifier`` child of ``parameters``/``lambda_parameters``; the others
+        # wrap the parameter's identifier (field ``name``, or the only identifier child for splats).
+        parameter=frozenset(
+            {
+                "parameters",
+                "lambda_parameters",
+                "default_parameter",
+                "typed_parameter",
+                "typed_default_parameter",
+                "list_splat_pattern",
+                "dictionary_splat_pattern",
+            }
+        ),
+        branch=frozenset(
+            {
+                "if_statement",
+                "elif_clause",
+                "else_clause",
+                "conditional_expression",
+                "match_statement",
+                "case_clause",
+                "try_statement",
+                "except_clause",
+            }
+        ),
+        loop=frozenset({"for_statement", "while_statement", "for_in_clause"}),
+        statement_block=frozenset({"block", "module"}),
+        jump=frozenset({"return_statement", "break_statement", "continue_statement", "raise_statement", "yield"}),
+    )
+
+    def functions(self, source: str) -> list[Function]:
+        data = source.encode("utf-8")
+        root = self.parser.parse(data).root_node
+        starts_inside, _ = literal_rows(find_nodes(self, root, _LITERAL_TYPES))
+        found = []
+        for definition in find_nodes(self, root, _FUNCTION_TYPES):
+            body = definition.child_by_field_name("body")
+            name = definition.child_by_field_name("name")
+            if body is None or name is None:
+                continue
+            outer = definition.parent if definition.parent.type == "decorated_definition" else definition
+            container, nested = enclosing(outer, _FUNCTION_TYPES, _class_name)
+            docstring = _docstring_statement(body)
+            found.append(
+                make_function(
+                    data,
+                    outer,
+                    body,
+                    starts_inside,
+                    name=node_text(name, data),
+                    docstring=inspect.cleandoc(docstring[1]) if docstring else None,
+                    kind="method" if container is not None else "function",
+                    container=container,
+                    nested=nested,
+                )
+            )
+        return found
+
+    def strip_comments(self, code: str) -> str:
+        data = code.encode("utf-8")
+        root = self.parser.parse(data).root_node
+        edits = [removal_edit(data, comment) for comment in find_nodes(self, root, self.roles.comment)]
+        bodies = [root] + [
+            definition.child_by_field_name("body")
+            for definition in find_nodes(self, root, {"function_definition", "class_definition"})
+        ]
+        for body in bodies:
+            docstring = _docstring_statement(body)
+            if docstring is not None:
+                edits.append(self._docstring_edit(body, docstring[0]))
+        return strip_ranges(self, data, edits, _LITERAL_TYPES)
+
+    @staticmethod
+    def _docstring_edit(body: tree_sitter.Node, statement: tree_sitter.Node) -> Edit:
+        """Delete the docstring statement; a class/function body left empty gets ``pass``."""
+        following = [child for child in body.named_children if child.type != "comment" and child != statement]
+        if not following and body.type == "block":
+            return statement.start_byte, statement.end_byte, b"pass"
+        end = statement.end_byte
+        separator = statement.next_sibling
+        if separator is not None and separator.type == ";":
+            after = separator.next_sibling
+            same_line = after is not None and after.start_point.row == separator.end_point.row
+            end = after.start_byte if same_line else separator.end_byte
+        return statement.start_byte, end, b""
+
+
+LANGUAGE = Python()
