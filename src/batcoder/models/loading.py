@@ -1,0 +1,164 @@
+"""Load and save Hugging Face causal LMs, optionally wrapped with a LoRA adapter (peft).
+
+``load_model`` accepts a local directory or a hub id, a full model or a saved LoRA adapter
+directory (its ``adapter_config.json`` names the base model). The tokenizer comes back ready for
+batched generation: a pad token is set and padding is on the left.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+
+@dataclass
+class LoraSettings:
+    """LoRA adapter settings (peft ``LoraConfig``)."""
+
+    r: int = 16  # rank of the low-rank update matrices
+    alpha: int = 32  # scaling numerator: the update is scaled by alpha / r
+    dropout: float = 0.05  # dropout on the adapter's input during training
+    target_modules: list[str] | str = "all-linear"  # module names to adapt, or "all-linear" (all but the LM head)
+
+    def __post_init__(self) -> None:
+        if self.r <= 0:
+            raise ValueError(f"LoRA r must be positive, got {self.r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"LoRA dropout must be in [0, 1), got {self.dropout}")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device`` as given, else CUDA when available, else CPU."""
+    if device is not None:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype:
+    """``"auto"`` is bfloat16 on a GPU that supports it and float32 otherwise."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+             "float16": torch.float16, "fp16": torch.float16}
+    if dtype not in names:
+        raise ValueError(f"unknown dtype {dtype!r}; expected 'auto' or one of {sorted(names)}")
+    return names[dtype]
+
+
+def prepare_tokenizer(tokenizer):
+    """Left padding (generation appends on the right) and a pad token: the tokenizer's own, else
+    its EOS token. Pad positions are always masked, so sharing the id with EOS is harmless."""
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:
+            raise ValueError("tokenizer has neither a pad token nor an EOS token")
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def load_model(
+    name_or_path: str | os.PathLike,
+    *,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype = "auto",
+    lora: LoraSettings | None = None,
+    gradient_checkpointing: bool = False,
+):
+    """Load ``(model, tokenizer)``; wrap the model with a fresh LoRA adapter when ``lora`` is given.
+
+    A directory holding a saved adapter (``adapter_config.json``) loads its base model and the
+    adapter, trainable. The model is moved to ``device`` and left in eval mode.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, device)
+    source = str(name_or_path)
+    adapter_config = Path(source) / "adapter_config.json"
+    is_adapter = adapter_config.is_file()
+    if is_adapter and lora is not None:
+        raise ValueError(f"{source} already holds a LoRA adapter; load it without new LoRA settings")
+
+    if is_adapter:
+        from peft import PeftConfig, PeftModel
+
+        base_path = PeftConfig.from_pretrained(source).base_model_name_or_path
+        base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch_dtype)
+        model = PeftModel.from_pretrained(base, source, is_trainable=True)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
+    tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(source))
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+    if gradient_checkpointing:
+        # Non-reentrant checkpointing works with frozen embeddings (LoRA) without extra hooks.
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if lora is not None:
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=lora.target_modules,
+            task_type="CAUSAL_LM",
+        )
+        model = get_peft_model(model, config)
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def is_lora_model(model) -> bool:
+    from peft import PeftModel
+
+    return isinstance(model, PeftModel)
+
+
+def save_model(model, tokenizer, output_dir: str | os.PathLike, merge_lora: bool = False) -> Path:
+    """Write ``save_pretrained`` output of model and tokenizer to ``output_dir`` atomically.
+
+    Everything is written to a temporary sibling directory first and renamed into place, so a
+    crash never leaves a half-written model. A LoRA model is saved as its adapter, or — with
+    ``merge_lora`` — merged into a plain model (a merged copy is made; ``model`` keeps its adapter).
+    """
+    output_dir = Path(output_dir)
+    to_save = model
+    if merge_lora and is_lora_model(model):
+        to_save = copy.deepcopy(model).merge_and_unload()
+    with staged_directory(output_dir) as staging:
+        to_save.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+    return output_dir
+
+
+@contextmanager
+def staged_directory(output_dir: str | os.PathLike):
+    """Yield a temporary sibling of ``output_dir`` to write into; on success it replaces
+    ``output_dir`` (renames only), on failure it is removed and ``output_dir`` is left untouched."""
+    output_dir = Path(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
+    try:
+        yield staging
+        if output_dir.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+            os.replace(output_dir, previous / "replaced")
+            os.replace(staging, output_dir)
+            shutil.rmtree(previous)
+        else:
+            os.replace(staging, output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

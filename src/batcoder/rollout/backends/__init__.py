@@ -1,0 +1,1 @@
+"""Generation backends: one module per engine, each exposing ``Backend`` (see ``rollout.generation``)."""

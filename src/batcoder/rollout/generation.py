@@ -1,0 +1,104 @@
+"""Text generation behind one small interface, so the rollout does not care which engine samples.
+
+A backend is one module ``batcoder/rollout/backends/<name>.py`` exposing a class ``Backend`` whose
+constructor takes keyword arguments (``model=``, ``tokenizer=``, engine options) and which has
+``generate`` with the signature of :class:`GenerationBackend`. ``get_backend(name, **kwargs)``
+finds it; adding an engine means adding one file.
+
+What a :class:`Completion` holds, for every backend:
+
+* ``prompt_ids``: the prompt's token ids, unpadded (BOS included when the tokenizer adds one).
+* ``completion_ids``: the sampled tokens the trainer computes log-probs for, never padding. When
+  the model emitted EOS the EOS token is the last id. When a stop string was produced the ids end
+  with the token that completed the first stop string (so the policy learns to stop); later tokens
+  are dropped.
+* ``text``: ``completion_ids`` decoded without special tokens, cut *before* the first stop string;
+  ``decode(completion_ids)`` therefore starts with ``text``.
+* ``finish_reason``: ``"stop"`` (EOS or a stop string) or ``"length"`` (``max_new_tokens`` reached).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One sampled continuation of one prompt."""
+
+    text: str  # decoded completion, cut before the first stop string
+    prompt_ids: list[int]  # prompt token ids, unpadded
+    completion_ids: list[int]  # sampled token ids: no padding; EOS or the stop string's last token included
+    finish_reason: str  # "stop" (EOS or stop string) or "length"
+
+
+class GenerationBackend(Protocol):
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+    ) -> list[list[Completion]]:
+        """``n`` completions for each prompt, in prompt order. ``temperature == 0`` is greedy."""
+        ...
+
+
+def available_backends() -> list[str]:
+    from batcoder.rollout import backends
+
+    return sorted(module.name for module in pkgutil.iter_modules(backends.__path__) if not module.name.startswith("_"))
+
+
+def get_backend(name: str, **kwargs) -> GenerationBackend:
+    """Construct the backend called ``name`` (e.g. ``get_backend("hf", model=m, tokenizer=t)``)."""
+    if name not in available_backends():
+        raise ValueError(f"unknown generation backend {name!r}; available: {', '.join(available_backends())}")
+    return importlib.import_module(f"batcoder.rollout.backends.{name}").Backend(**kwargs)
+
+
+def finish_completion(
+    tokenizer, prompt_ids: list[int], generated_ids: list[int], *, stop: Sequence[str], eos_ids: set[int],
+    pad_id: int | None = None,
+) -> Completion:
+    """Turn one raw generated id sequence into a :class:`Completion` (see the module docstring).
+
+    ``generated_ids`` may carry padding after the sequence finished; it is dropped: everything
+    after the first EOS, and trailing ``pad_id`` tokens when padding is not an EOS token.
+    """
+    ids = list(generated_ids)
+    finish_reason = "length"
+    eos_position = next((i for i, token in enumerate(ids) if token in eos_ids), None)
+    if eos_position is not None:
+        ids = ids[: eos_position + 1]
+        finish_reason = "stop"
+    elif pad_id is not None:
+        while ids and ids[-1] == pad_id:
+            ids.pop()
+
+    def decode(token_ids: list[int]) -> str:
+        return tokenizer.decode(token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+    text = decode(ids)
+    if stop and any(s in text for s in stop):
+        # The shortest prefix of ids whose text holds a stop string; decoded text only grows as
+        # tokens are appended, so a binary search finds it with O(log n) decodes.
+        low, high = 1, len(ids)
+        while low < high:
+            middle = (low + high) // 2
+            if any(s in decode(ids[:middle]) for s in stop):
+                high = middle
+            else:
+                low = middle + 1
+        ids = ids[:low]
+        text = decode(ids)
+        text = text[: min(text.find(s) for s in stop if s in text)]
+        finish_reason = "stop"
+    return Completion(text=text, prompt_ids=list(prompt_ids), completion_ids=ids, finish_reason=finish_reason)
