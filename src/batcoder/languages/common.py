@@ -152,8 +152,16 @@ def tidy_lines(source: bytes, touched: Iterable[int], starts_inside: set[int], e
 
 def strip_ranges(language: Language, source: bytes, edits: Iterable[Edit], literal_types: Iterable[str]) -> str:
     """Apply the edits, then tidy the result (literals found by re-parsing the edited text)."""
+    edits = list(edits)
     edited, touched = apply_edits(source, edits)
     tree = language.parser.parse(edited)
+    if tree.root_node.has_error and any(replacement == b"\n" for _, _, replacement in edits):
+        # A line break standing in for a multi-line comment can be wrong where the grammar does not
+        # want a statement end (``x := 1 /* ... */ ; y := 2``): fall back to a space.
+        if not language.parser.parse(source).root_node.has_error:
+            edits = [(start, end, b" " if replacement == b"\n" else replacement) for start, end, replacement in edits]
+            edited, touched = apply_edits(source, edits)
+            tree = language.parser.parse(edited)
     starts_inside, ends_inside = literal_rows(find_nodes(language, tree.root_node, literal_types))
     return tidy_lines(edited, touched, starts_inside, ends_inside).decode("utf-8", errors="replace")
 
@@ -204,6 +212,9 @@ def make_function(
 def comments_above(source: bytes, anchor: tree_sitter.Node, comment_types: frozenset[str]) -> list[tree_sitter.Node]:
     """The contiguous block of comment nodes right above ``anchor`` (no blank line in between, each
     comment starting its own line), top to bottom."""
+    # A comment before the first statement of a body belongs to the body's parent, not to the body.
+    while anchor.prev_sibling is None and anchor.parent is not None and anchor.parent.start_byte == anchor.start_byte:
+        anchor = anchor.parent
     block: list[tree_sitter.Node] = []
     next_row = anchor.start_point.row
     candidate = anchor.prev_sibling
@@ -223,6 +234,7 @@ def comments_above(source: bytes, anchor: tree_sitter.Node, comment_types: froze
 def clean_line_comments(texts: Iterable[str], marker: str) -> str | None:
     """Join line comments, removing ``marker`` and the common indentation after it."""
     lines = [text.strip().removeprefix(marker).rstrip() for text in texts]
+    lines = [line[1:] if line.startswith(" ") else line for line in lines]  # the space after the marker
     cleaned = textwrap.dedent("\n".join(lines)).strip("\n")
     return cleaned or None
 
@@ -232,7 +244,7 @@ def clean_block_comment(text: str) -> str | None:
     inner = text.strip()
     inner = inner[3:] if inner.startswith("/**") else inner[2:]
     inner = inner[:-2] if inner.endswith("*/") else inner
-    lines = [re.sub(r"^\s*\*(?!/) ?", "", line) for line in inner.splitlines()]
+    lines = [re.sub(r"^\s*\*(?!/) ?", "", line).rstrip() for line in inner.splitlines()]
     cleaned = inspect.cleandoc("\n".join(lines))
     return cleaned or None
 
@@ -253,3 +265,22 @@ def enclosing(
             container = container_name(parent)
         parent = parent.parent
     return container, inside_function
+
+
+def clean_c_style_comments(comments: list[tree_sitter.Node]) -> str | None:
+    """Documentation text of a run of ``//`` and/or ``/* */`` comments, markers removed."""
+    parts: list[str] = []
+    line_run: list[str] = []
+    for comment in comments:
+        text = comment.text.decode("utf-8", errors="replace")
+        if text.startswith("/*"):
+            if line_run:
+                parts.append(clean_line_comments(line_run, "//") or "")
+                line_run = []
+            parts.append(clean_block_comment(text) or "")
+        else:
+            line_run.append(text)
+    if line_run:
+        parts.append(clean_line_comments(line_run, "//") or "")
+    cleaned = "\n".join(part for part in parts if part)
+    return cleaned or None
