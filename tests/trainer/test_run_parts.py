@@ -1,0 +1,56 @@
+import json
+
+import pytest
+import torch
+
+from batcoder.config import load_config
+from batcoder.rl.checkpoints import list_checkpoints, load_latest_checkpoint, save_checkpoint
+from batcoder.rl.metrics import MetricsWriter, distribution, plot_reward_curves, read_metrics
+from batcoder.trainer import DataCursor, _lr_lambda
+
+
+def test_data_cursor_covers_each_epoch_and_resumes_exactly():
+    cursor = DataCursor(size=5, seed=3)
+    first_epoch = cursor.take(5)
+    assert sorted(first_epoch) == [0, 1, 2, 3, 4]
+    taken = cursor.take(3)
+    resumed = DataCursor(5, 3, **cursor.state())
+    assert cursor.take(4) == resumed.take(4)
+    assert cursor.state() == {"epoch": 2, "position": 2}
+    assert DataCursor(size=5, seed=3).take(8)[5:] == taken
+
+
+def test_learning_rate_schedules():
+    config = load_config(None, ["rl.warmup_steps=2", "run.steps=6", "rl.scheduler=linear"])
+    multiplier = _lr_lambda(config)
+    assert [multiplier(s) for s in range(7)] == pytest.approx([0.5, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0])
+    cosine = _lr_lambda(load_config(None, ["run.steps=4", "rl.scheduler=cosine"]))
+    assert [cosine(s) for s in (0, 2, 4)] == pytest.approx([1.0, 0.5, 0.0])
+
+
+def test_checkpoints_keep_the_last_n(tmp_path):
+    for step in (1, 2, 3):
+        save_checkpoint(tmp_path, step, {"step": step, "weights": torch.full((2,), float(step))}, keep_last=2)
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step-000002", "step-000003"]
+    (tmp_path / "step-000009").mkdir()  # an incomplete checkpoint (no state.pt) is ignored
+    state = load_latest_checkpoint(tmp_path)
+    assert state["step"] == 3 and state["weights"].tolist() == [3.0, 3.0]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging leftovers
+
+
+def test_metrics_writer_truncates_steps_after_the_resumed_checkpoint(tmp_path):
+    writer = MetricsWriter(tmp_path, tensorboard=True, wandb_project=None, config={}, resume_step=0)
+    for step in (1, 2, 3):
+        writer.log(step, {"reward/code2doc/mean": 0.1 * step, "reward/doc2code/mean": 0.2, "doc/valid_rate": 0.5})
+    writer.close()
+    assert list((tmp_path / "tensorboard").iterdir())
+    MetricsWriter(tmp_path, tensorboard=False, wandb_project=None, config={}, resume_step=2).close()
+    assert [r["step"] for r in read_metrics(tmp_path / "metrics.jsonl")] == [1, 2]
+    plot = plot_reward_curves(tmp_path / "metrics.jsonl", tmp_path / "curves.png")
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_distribution_summary():
+    assert distribution("s", [0.0, 0.5, 1.0]) == {"s/mean": 0.5, "s/std": pytest.approx(0.4082483), "s/min": 0.0, "s/p50": 0.5, "s/max": 1.0, "s/n": 3}
+    assert distribution("s", []) == {"s/n": 0}
+    json.dumps(distribution("s", [0.25]))
