@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     generation = parser.add_argument_group("generation (with --model)")
     generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
     generation.add_argument("--n", type=int, default=1, help="samples per problem")
-    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (n copies of one sample)")
     generation.add_argument("--top-p", type=float, default=1.0)
     generation.add_argument("--max-new-tokens", type=int, default=512)
     generation.add_argument("--batch-size", type=int, default=8, help="prompts per generation call")
@@ -67,8 +67,6 @@ def _check_arguments(args) -> None:
         raise UserError("--timeout must be > 0")
     if args.n < 1 or args.max_new_tokens < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--n, --max-new-tokens, --batch-size and --limit must be >= 1")
-    if args.model is not None and args.n > 1 and args.temperature == 0:
-        raise UserError("--n > 1 needs sampling: give --temperature > 0")
 
 
 def run_evaluate(args) -> int:
@@ -112,7 +110,7 @@ def _generate(args, benchmark) -> list[dict]:
 
     problems = list(benchmark.problems().values())[: args.limit]
     model, tokenizer = load_model(args.model, device=args.device)
-    backend = get_backend("hf", model=model, tokenizer=tokenizer)
+    backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
     return generate_samples(
         backend,
         problems,
