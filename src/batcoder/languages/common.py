@@ -68,8 +68,10 @@ def removal_edit(source: bytes, node: tree_sitter.Node) -> Edit:
     code_after = bool(source[end:line_end].strip())
     if b"\n" in source[start:end] and code_before and code_after:
         return start, end, b"\n"
-    if code_before and code_after and not source[start - 1 : start].isspace() and not source[end : end + 1].isspace():
-        return start, end, b" "
+    if code_before and code_after:
+        start -= len(source[line_start:start]) - len(source[line_start:start].rstrip())
+        if not source[end : end + 1].isspace():
+            return start, end, b" "
     return start, end, b""
 
 
