@@ -1,0 +1,62 @@
+"""Go: programs are test packages run with ``go test`` (MultiPL-E's layout: ``package x_test``,
+``func TestX(t *testing.T)``, testify assertions). A second file in the same package adds a
+``TestMain`` that prints the marker only when ``m.Run()`` reports success.
+
+Offline: GOPATH mode against the Debian-packaged sources in /usr/share/gocode (testify and its
+dependencies). Compiled packages go to a persistent build cache shared by all sandboxes, so only the
+first run pays for compiling the standard library and testify.
+"""
+
+from __future__ import annotations
+
+import re
+
+from batcoder.languages import get_language
+from batcoder.sandbox.isolation import SCRATCH, Mount, shared_cache_dir
+from batcoder.sandbox.runners.base import Job, Runner
+
+GO_CACHE = f"{SCRATCH}/.go-build"  # where the shared build cache is mounted inside the sandbox
+PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+
+TEST_MAIN = """package {package}
+
+import (
+	batcoderos "os"
+	batcodertesting "testing"
+)
+
+func TestMain(m *batcodertesting.M) {
+	code := m.Run()
+	if code == 0 {
+		batcoderos.Stdout.WriteString("\\n{marker}\\n")
+	}
+	batcoderos.Exit(code)
+}
+"""
+
+
+class GoRunner(Runner):
+    language = "go"
+
+    def prepare(self, program: str, marker: str) -> Job:
+        language = get_language(self.language)
+        files = language.program_files(program)
+        package = PACKAGE_CLAUSE.search(program)
+        if package:  # without a package clause the program does not compile: no marker file needed
+            files["batcoder_main_test.go"] = TEST_MAIN.replace("{package}", package.group(1)).replace("{marker}", marker)
+        env = {
+            "GOCACHE": GO_CACHE,
+            "GOPATH": "/usr/share/gocode",
+            "GO111MODULE": "off",
+            "GOFLAGS": "",
+            "GOENV": "off",
+            "CGO_ENABLED": "0",
+            "GOMAXPROCS": "2",  # Go threads count against the process limit
+        }
+        return Job(files=files, argv=language.run_argv(), main_file=language.runtime.main_file, env=env)
+
+    def mounts(self) -> list[Mount]:
+        return [Mount(str(shared_cache_dir("go-build")), GO_CACHE, writable=True)]
+
+
+RUNNER = GoRunner()

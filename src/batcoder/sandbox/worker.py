@@ -1,0 +1,314 @@
+"""The supervisor that lives inside one sandbox and runs programs sent to it, one at a time.
+
+Started once per sandbox (``python -I worker.py --scratch /tmp ...``), it reads one JSON request per
+line on stdin and answers one JSON line on stdout. Each program gets a fresh directory, its own
+session, resource limits and pipes for stdout/stderr; the supervisor enforces the wall-clock deadline,
+caps the captured output, looks for the run's pass marker, and afterwards kills every other process
+in the sandbox's PID namespace (``kill(-1)`` reaches daemons and setsid escapees too) and wipes the
+scratch space, so the next program starts from a clean sandbox. Paying one sandbox start per worker
+instead of per program is what makes the pool fast; Python programs even skip the interpreter start
+by running in a forked copy of this supervisor.
+
+Standard library only: this file runs as a script inside the sandbox, outside the batcoder package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import builtins
+import ctypes
+import json
+import math
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import types
+
+PR_SET_DUMPABLE = 4
+READ_CHUNK = 1 << 16
+FLOOD_FACTOR = 16  # output beyond this many times the cap kills the program
+DRAIN_AFTER_EXIT_S = 0.5  # reading what is left in the pipes; only escaped writers (unsafe mode) use it up
+
+
+class CappedStream:
+    """Keeps the first ``cap`` bytes of a stream, counts the rest, and spots the marker anywhere in it."""
+
+    def __init__(self, cap: int, marker: bytes | None = None):
+        self.cap = cap
+        self.data = bytearray()
+        self.total = 0
+        self.marker = marker
+        self.marker_seen = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.cap - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        if self.marker and not self.marker_seen:
+            window = self._tail + chunk
+            self.marker_seen = self.marker in window
+            self._tail = window[-(len(self.marker) - 1) :]
+
+    def text(self) -> str:
+        data = bytes(self.data)
+        if self.marker:
+            data = data.replace(b"\n" + self.marker + b"\n", b"")
+        return data.decode("utf-8", errors="replace")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scratch", required=True, help="the writable directory job directories go in")
+    parser.add_argument("--keep", action="append", default=[], help="scratch entries never wiped (mounts)")
+    parser.add_argument("--contained", action="store_true", help="alone in a PID namespace: kill(-1) is safe")
+    parser.add_argument("--own-processes", type=int, default=1, help="processes of this uid not counting the job")
+    options = parser.parse_args()
+    if options.contained and os.getppid() != 1:
+        sys.exit("worker: --contained needs a private PID namespace (parent must be PID 1)")
+    # Not dumpable: programs running as the same uid cannot ptrace us or open /proc/<pid>/mem|fd.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.umask(0o002)  # the shared Go build cache is group-writable
+    _reply(replies, {"ready": True})
+    for line in requests:
+        try:
+            result = run_job(json.loads(line), options, requests.fileno())
+        except Exception as error:  # noqa: BLE001 - the host gets every supervisor failure as a reply
+            result = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+        _reply(replies, result)
+        if result.get("host_gone"):
+            return
+
+
+def _reply(stream, message: dict) -> None:
+    stream.write(json.dumps(message).encode() + b"\n")
+    stream.flush()
+
+
+def run_job(job: dict, options: argparse.Namespace, request_fd: int) -> dict:
+    workdir = tempfile.mkdtemp(prefix="job-", dir=options.scratch)
+    try:
+        for name, content in job["files"].items():
+            with open(os.path.join(workdir, name), "w", encoding="utf-8") as handle:
+                handle.write(content)
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _run_child(job, workdir, out_write, err_write, options)
+            finally:
+                os._exit(127)
+        os.close(out_write)
+        os.close(err_write)
+        try:
+            result = _supervise(job, pid, out_read, err_read, started, options, request_fd)
+        finally:
+            os.close(out_read)
+            os.close(err_read)
+        return result
+    finally:
+        _wipe_scratch(options)
+
+
+def _supervise(job, pid, out_read, err_read, started, options, request_fd) -> dict:
+    cap = job["max_output_bytes"]
+    streams = {out_read: CappedStream(cap, job["marker"].encode()), err_read: CappedStream(cap)}
+    stdout, stderr = streams[out_read], streams[err_read]
+    deadline = started + job["timeout_s"]
+    pidfd = os.pidfd_open(pid)
+    status = None
+    timed_out = flooded = host_gone = False
+    try:
+        open_fds = set(streams)
+        while status is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([*open_fds, pidfd, request_fd], [], [], remaining)
+            if request_fd in ready:  # the host closed the pipe (or broke protocol): stop everything
+                host_gone = True
+                break
+            for fd in ready:
+                if fd in open_fds and not _read_into(fd, streams[fd]):
+                    open_fds.discard(fd)
+            if stdout.total + stderr.total > FLOOD_FACTOR * cap:
+                flooded = True
+                break
+            if pidfd in ready:
+                status = os.waitpid(pid, 0)[1]
+        duration = time.monotonic() - started
+        _kill_everything(pid, options.contained)
+        if status is None:
+            status = os.waitpid(pid, 0)[1]
+        # Every writer is dead now (contained), so the pipes reach EOF; keep what is still buffered.
+        drain_until = time.monotonic() + DRAIN_AFTER_EXIT_S
+        while open_fds and not flooded:
+            ready, _, _ = select.select(list(open_fds), [], [], max(0.0, drain_until - time.monotonic()))
+            if not ready:
+                break
+            for fd in ready:
+                if not _read_into(fd, streams[fd]):
+                    open_fds.discard(fd)
+    finally:
+        os.close(pidfd)
+    return {
+        "marker_seen": stdout.marker_seen and not flooded,
+        "timed_out": timed_out,
+        "output_exceeded": flooded,
+        "host_gone": host_gone,
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "stdout": stdout.text(),
+        "stderr": stderr.text(),
+        "stdout_bytes": stdout.total,
+        "stderr_bytes": stderr.total,
+        "duration_s": duration,
+    }
+
+
+def _read_into(fd: int, stream: CappedStream) -> bool:
+    chunk = os.read(fd, READ_CHUNK)
+    if chunk:
+        stream.feed(chunk)
+    return bool(chunk)
+
+
+def _kill_everything(pid: int, contained: bool) -> None:
+    """Kill the program and everything it started.
+
+    In a private PID namespace ``kill(-1, SIGKILL)`` reaches every process but PID 1 (the sandbox's
+    init, which reaps orphans) and ourselves, including setsid escapees and double-forked daemons;
+    new forks cannot slip through because a fork racing with a fatal signal is aborted by the kernel.
+    Uncontained (unsafe mode) we can only kill the program's session.
+    """
+    if not contained:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        return
+    me = os.getpid()
+    for _ in range(5000):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        others = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, me)]
+        if not others or others == [pid]:  # our own child stays a zombie until we reap it
+            return
+        time.sleep(0.001)
+    raise RuntimeError("processes survived SIGKILL for 5 s")
+
+
+def _wipe_scratch(options: argparse.Namespace) -> None:
+    def make_writable_and_retry(function, path, _error):
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+        function(path)
+
+    for entry in os.scandir(options.scratch):
+        if entry.name in options.keep:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o700)
+            shutil.rmtree(entry.path, onerror=make_writable_and_retry)
+        else:
+            os.unlink(entry.path)
+
+
+def _run_child(job: dict, workdir: str, out_write: int, err_write: int, options) -> None:
+    """In the forked child: become the program. Never returns."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_write, 1)
+    os.dup2(err_write, 2)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.chdir(workdir)
+    _set_limits(job, options)
+    env = {**job["env"], "HOME": workdir, "TMPDIR": workdir}
+    if job.get("inline_python"):
+        _run_python_inline(os.path.join(workdir, job["main_file"]), env)
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        os.execvpe(job["argv"][0], job["argv"], env)
+    except OSError as error:
+        os.write(2, f"sandbox: cannot run {job['argv'][0]}: {error}\n".encode())
+
+
+def _set_limits(job: dict, options) -> None:
+    cpu = math.ceil(job["timeout_s"]) + 1
+    limits = {
+        resource.RLIMIT_CPU: (cpu, cpu + 1),
+        resource.RLIMIT_DATA: (job["memory_bytes"],) * 2,
+        resource.RLIMIT_FSIZE: (job["max_file_bytes"],) * 2,
+        resource.RLIMIT_NPROC: (job["max_processes"] + options.own_processes,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+    }
+    for which, (soft, hard) in limits.items():
+        current_hard = resource.getrlimit(which)[1]
+        if current_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (soft, hard))
+
+
+def _run_python_inline(path: str, env: dict) -> None:
+    """Run a Python program in this (forked) interpreter, as ``python path`` would. Never returns."""
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = [path]
+    sys.path[0] = os.path.dirname(path)
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = builtins
+    sys.modules["__main__"] = module
+    try:
+        with open(path, encoding="utf-8") as handle:
+            code = compile(handle.read(), path, "exec")
+        exec(code, module.__dict__)
+        exit_code = 0
+    except SystemExit as exit_request:
+        exit_code = _exit_code(exit_request)
+    except BaseException as error:  # noqa: BLE001 - like the interpreter: print the traceback, exit 1
+        # Drop this function's own frame: the traceback starts in the program, as with `python main.py`.
+        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        exit_code = 1
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001
+        exit_code = exit_code or 1
+    os._exit(exit_code)
+
+
+def _exit_code(exit_request: SystemExit) -> int:
+    code = exit_request.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    main()
