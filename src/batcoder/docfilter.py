@@ -46,13 +46,14 @@ class DocFilterConfig:
     min_letter_ratio: float = 0.6  # letters / non-space characters below this is "not prose"
     max_repeated_line_ratio: float = 0.3  # share of non-empty lines that repeat an earlier line
     copied_line_min_tokens: int = 4  # a doc line equal to a source line of at least this many tokens leaks
-    embedded_line_min_tokens: int = 6  # a source line of this many tokens found inside a doc line leaks
+    embedded_line_min_tokens: int = 8  # a source line of this many tokens found inside a doc line leaks
     max_token_run: int = 8  # longest run of consecutive source tokens a documentation may repeat
     max_inline_code_tokens: int = 12  # longest `inline code` span allowed, in tokens
     max_inline_code_share: float = 0.35  # share of the documentation's tokens allowed inside backticks
+    max_spelled_symbols: int = 2  # code punctuation read aloud ("dot", "open paren", "plus equals") allowed
     max_line_syntax: float = 3.0  # code-syntax weight (operators, braces, a.b, f(...)) allowed on one line
     max_doc_syntax: float = 5.0  # code-syntax weight allowed in the whole documentation
-    max_alignment: float = 12.0  # best local alignment score with the source's tokens allowed
+    max_alignment: float = 16.0  # best local alignment score with the source's tokens allowed
     max_abstract_alignment: float = 9.0  # the same with identifiers abstracted (catches renamed variables)
 
     def __post_init__(self) -> None:
@@ -98,7 +99,7 @@ IDENTIFIER, KEYWORD, NUMBER, STRING, OPERATOR, PUNCT = "identifier", "keyword", 
 _EXACT_WEIGHTS = {IDENTIFIER: 2.0, NUMBER: 1.5, STRING: 1.0, KEYWORD: 1.0, OPERATOR: 2.0, PUNCT: 0.5}
 # With identifiers abstracted, only structure (keywords, operators, literals) carries weight.
 _ABSTRACT_WEIGHTS = {IDENTIFIER: 0.25, NUMBER: 1.0, STRING: 0.25, KEYWORD: 1.0, OPERATOR: 2.0, PUNCT: 0.5}
-_GAP = 1.0  # cost of skipping one token on either side (a filler word, a dropped bracket)
+_GAP = 1.5  # cost of skipping one token on either side (a filler word, a dropped bracket)
 
 # Operators, punctuation and number words spelled out in prose, rewritten to symbols before aligning.
 _SPELLED_OUT = [
@@ -142,6 +143,14 @@ _SPELLED_OUT = [
         (r"\bthree\b", " 3 "),
     )
 ]
+
+
+# Punctuation read aloud: honest prose says "the price of each item", a leak says "item dot price".
+_READ_ALOUD = re.compile(
+    r"\b(?:dot(?! product)|(?:open|close|opening|closing) (?:paren|parenthesis|bracket|square bracket|brace|curly brace)"
+    r"|(?:plus|minus|times) equals|equals equals|double equals|not equals)\b",
+    re.I,
+)
 
 
 def _canonical(token: str) -> str:
@@ -424,7 +433,7 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
     n = config.max_token_run
     if any(tuple(doc_tokens[i : i + n]) in source.runs for i in range(len(doc_tokens) - n + 1)):
         return "token_run"
-    spans = _INLINE_CODE.findall(text)
+    spans = dict.fromkeys(_INLINE_CODE.findall(text))  # a short expression may be named twice
     span_tokens = [len(_lex(span)) for span in spans]
     if spans and (
         max(span_tokens) > config.max_inline_code_tokens
@@ -437,7 +446,10 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
     line_weights = [_syntax_weight(line) for line in prose_lines]
     if max(line_weights) >= config.max_line_syntax or sum(line_weights) >= config.max_doc_syntax:
         return "code_syntax"
-    symbols = _lex(_spell_to_symbols(" ".join(prose_lines)))
+    prose = " ".join(prose_lines)
+    if len(_READ_ALOUD.findall(prose)) > config.max_spelled_symbols:
+        return "spelled_syntax"
+    symbols = _lex(_spell_to_symbols(prose))
     exact_weights = np.array([_EXACT_WEIGHTS[kind] for kind in source.classes])
     if _best_alignment(symbols, source.tokens, exact_weights) >= config.max_alignment:
         return "code_as_prose"
