@@ -48,7 +48,7 @@ class Go(Language):
     line_comment = "//"
     stop_sequences = ("\nfunc", "struct", "\n// ")  # MultiPL-E's Go stop tokens
     # MultiPL-E's Go programs are test files: ``go test`` runs their Test* functions.
-    runtime = Runtime(command=("go", "test", "-count=1", "."), main_file="main_test.go", executables=("go",))
+    runtime = Runtime(command=("go", "test", "-count=1"), main_file="main_test.go", executables=("go",))
     roles = SyntaxRoles(
         function=frozenset({"function_declaration", "method_declaration", "func_literal"}),
         comment=_COMMENT_TYPES,
