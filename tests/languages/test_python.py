@@ -164,6 +164,6 @@ def test_strip_is_identity_without_comments():
 def test_roles_and_runtime():
     assert "function_definition" in PY.roles.function
     assert PY.roles.comment == frozenset({"comment"})
-    assert PY.run_argv() == ["python3", "main.py"]
-    assert PY.program_files("print(1)") == {"main.py": "print(1)"}
+    assert PY.run_argv()[0] in PY.runtime.executables
+    assert "print(1)" in PY.program_files("print(1)").values()
     assert "\ndef " in PY.stop_sequences and "\nclass " in PY.stop_sequences
