@@ -245,7 +245,7 @@ _PREAMBLE = re.compile(
 )
 _EPILOGUE = re.compile(r"^\W*(?:let me know|i hope|hope this|feel free|this documentation|this should)\b.*$", re.I)
 _FENCE_LINE = re.compile(r"^\s*(```|~~~)")
-_WHOLE_FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)(?:\n\1\s*)?$", re.S)
+_WHOLE_FENCE = re.compile(r"^(```|~~~)[^\n]*(?:\n|$)(.*?)(?:\n?\1\s*)?$", re.S)
 _QUOTES = re.compile(r'^[rbuRBU]?("""|\'\'\')\s*(.*?)\s*(?:\1)?\s*$', re.S)
 _RUBY_BLOCK = re.compile(r"^=begin[^\n]*\n(.*?)(?:\n=end\s*)?$", re.S)
 _BLOCK_COMMENT = re.compile(r"^/\*+\s*(.*?)\s*\*+/\s*$", re.S)
@@ -306,41 +306,41 @@ def _unwrap(text: str) -> tuple[str, list[str]]:
 @dataclass
 class _Sections:
     content: dict[str, list[str]]  # section → its lines (header-line text first, when there is some)
-    canonical: bool  # every header was written exactly as "Name:" and in the defined order
-    duplicated: bool
+    renamed: bool  # some header was not written exactly as "Name:" (an alias, markdown, a "Summary:" label)
+    reordered: bool  # the sections are not in the defined order
+    duplicated: bool  # a section header appears twice
 
 
 def _split_sections(text: str) -> _Sections:
     content: dict[str, list[str]] = {SUMMARY: []}
-    canonical, duplicated = True, False
-    current, seen = SUMMARY, [SUMMARY]
+    renamed = duplicated = False
+    current = SUMMARY
     for line in text.splitlines():
         match = _HEADER.match(line)
         if match and (match.group("colon") or not match.group("rest")):
             section = _SECTION_OF[match.group("name").lower()]
             rest = match.group("rest")
-            if section == SUMMARY and current == SUMMARY and not any(l.strip() for l in content[SUMMARY]):
-                canonical = False  # a "Summary:" label on the first line
+            if section == SUMMARY and current == SUMMARY and not any(part.strip() for part in content[SUMMARY]):
+                renamed = True  # a "Summary:" label on the first line
                 content[SUMMARY].append(rest)
                 continue
             if section in content:
                 duplicated = True
                 continue
-            canonical &= line.startswith(f"{section}:") and (line == f"{section}:" or line[len(section) + 1] == " ")
+            renamed |= not (line == f"{section}:" or line.startswith(f"{section}: "))
             content[section] = [rest] if rest else []
             current = section
-            seen.append(section)
             continue
         content[current].append(line)
-    order = [section for section in (SUMMARY, PARAMETERS, RETURNS, BEHAVIOR) if section in seen]
-    return _Sections(content, canonical and seen == order, duplicated)
+    order = [section for section in (SUMMARY, PARAMETERS, RETURNS, BEHAVIOR) if section in content]
+    return _Sections(content, renamed, list(content) != order, duplicated)
 
 
 def _render(sections: _Sections) -> str:
     lines: list[str] = []
     for section in (SUMMARY, PARAMETERS, RETURNS, BEHAVIOR):
         body = [line.strip() for line in sections.content.get(section, []) if line.strip()]
-        if section not in sections.content:
+        if not body:
             continue
         if section == SUMMARY:
             lines.extend(body)
@@ -485,7 +485,8 @@ def _rejection(text: str, config: DocFilterConfig) -> str | None:
         return "not_prose"
     if len(re.findall(r"[A-Za-z]{2,}", text)) < config.min_words:
         return "too_short"
-    repeated = len(lines) - len(set(lines))
+    prose_lines = [_prose_line(line) for line in lines]
+    repeated = len(prose_lines) - len(set(prose_lines))
     if repeated >= 2 and repeated > config.max_repeated_line_ratio * len(lines):
         return "repetitive"
     return None
@@ -499,7 +500,7 @@ def check(doc: str, code: str, language: str, config: DocFilterConfig = DEFAULT_
     text, notes = _unwrap(doc)
     if not text:
         return DocCheck(0.0, text, "invalid:empty")
-    if (problem := _rejection(text, config)) == "too_long":
+    if (problem := _rejection(text, config)) in ("too_long", "structured"):
         return DocCheck(0.0, text, f"invalid:{problem}")
     if leak := _find_leak(text, source, config):
         return DocCheck(0.0, text, f"leak:{leak}")
@@ -509,8 +510,7 @@ def check(doc: str, code: str, language: str, config: DocFilterConfig = DEFAULT_
     sections = _split_sections(text)
     if sections.duplicated:
         return DocCheck(0.0, text, "invalid:duplicate_section")
-    if not sections.canonical:
-        notes.append("headers")
+    notes += ["headers"] * sections.renamed + ["order"] * sections.reordered
     reasons = [f"rewritten:{note}" for note in notes]
     for section in REQUIRED_SECTIONS + OPTIONAL_SECTIONS:
         body = [line for line in sections.content.get(section, []) if line.strip()]
