@@ -78,6 +78,16 @@ class Go(Language):
         jump=frozenset(
             {"return_statement", "break_statement", "continue_statement", "goto_statement", "fallthrough_statement"}
         ),
+        definition_target=frozenset(
+            {
+                "assignment_statement.left",
+                "short_var_declaration.left",
+                "var_spec.name",
+                "const_spec.name",
+                "range_clause.left",
+            }
+        ),
+        transparent=frozenset({"expression_list", "expression_statement", "parenthesized_expression"}),
     )
 
     def functions(self, source: str) -> list[Function]:

@@ -92,6 +92,11 @@ class Java(Language):
         jump=frozenset(
             {"return_statement", "break_statement", "continue_statement", "throw_statement", "yield_statement"}
         ),
+        definition_target=frozenset(
+            {"variable_declarator.name", "assignment_expression.left", "enhanced_for_statement.name"}
+        ),
+        member_name=frozenset({"field_access.field", "method_invocation.name"}),
+        transparent=frozenset({"expression_statement", "parenthesized_expression"}),
     )
 
     def functions(self, source: str) -> list[Function]:

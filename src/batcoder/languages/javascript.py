@@ -155,6 +155,15 @@ class JavaScript(Language):
         jump=frozenset(
             {"return_statement", "break_statement", "continue_statement", "throw_statement", "yield_expression"}
         ),
+        definition_target=frozenset(
+            {
+                "variable_declarator.name",
+                "assignment_expression.left",
+                "augmented_assignment_expression.left",
+                "for_in_statement.left",
+            }
+        ),
+        transparent=frozenset({"expression_statement", "parenthesized_expression"}),
     )
 
     def functions(self, source: str) -> list[Function]:

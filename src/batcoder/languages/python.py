@@ -92,6 +92,18 @@ class Python(Language):
         loop=frozenset({"for_statement", "while_statement", "for_in_clause"}),
         statement_block=frozenset({"block", "module"}),
         jump=frozenset({"return_statement", "break_statement", "continue_statement", "raise_statement", "yield"}),
+        definition_target=frozenset(
+            {
+                "assignment.left",
+                "augmented_assignment.left",
+                "named_expression.name",
+                "for_statement.left",
+                "for_in_clause.left",
+                "as_pattern.alias",
+            }
+        ),
+        member_name=frozenset({"attribute.attribute", "keyword_argument.name"}),
+        transparent=frozenset({"expression_statement", "parenthesized_expression"}),
     )
 
     def functions(self, source: str) -> list[Function]:

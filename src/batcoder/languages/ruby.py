@@ -120,6 +120,9 @@ class Ruby(Language):
         loop=frozenset({"while", "until", "for", "while_modifier", "until_modifier"}),
         statement_block=frozenset({"program", "body_statement", "block_body", "then", "do", "begin"}),
         jump=frozenset({"return", "break", "next", "redo", "retry"}),
+        definition_target=frozenset({"assignment.left", "operator_assignment.left", "for.pattern"}),
+        member_name=frozenset({"call.method"}),
+        transparent=frozenset({"parenthesized_statements"}),
     )
 
     def functions(self, source: str) -> list[Function]:

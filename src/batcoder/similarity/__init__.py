@@ -1,0 +1,61 @@
+"""Code similarity metrics behind one interface; CSSG (structure graphs) is the default.
+
+>>> similarity("def f(a):\n    return a + 1", "def g(x):\n    return x + 1", "python")
+1.0
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Sequence
+
+from batcoder.similarity.base import Metric
+from batcoder.similarity.metrics import registry
+
+DEFAULT_METRIC = "cssg"
+
+
+def available_metrics() -> list[str]:
+    return sorted(registry())
+
+
+def get_metric(name: str) -> Metric:
+    metric = registry().get(name.lower())
+    if metric is None:
+        raise ValueError(f"unknown similarity metric {name!r}; available: {', '.join(available_metrics())}")
+    return metric
+
+
+def similarity(reference: str, candidate: str, language: str, metric: str = DEFAULT_METRIC) -> float:
+    """How similar ``candidate`` is to ``reference`` (both source code in ``language``), in [0, 1].
+    Empty, non-string or unparseable code scores 0.0; an unknown metric or language is a ValueError."""
+    scorer = get_metric(metric).score
+    if not isinstance(reference, str) or not isinstance(candidate, str):
+        return 0.0
+    return min(1.0, max(0.0, float(scorer(reference, candidate, language))))
+
+
+def _score_chunk(task: tuple[list[tuple[str, str, str]], str]) -> list[float]:
+    pairs, metric = task
+    return [similarity(reference, candidate, language, metric) for reference, candidate, language in pairs]
+
+
+def score_pairs(
+    pairs: Sequence[tuple[str, str, str]], metric: str = DEFAULT_METRIC, workers: int = 1, chunk_size: int = 256
+) -> list[float]:
+    """Scores of ``(reference, candidate, language)`` pairs, in input order.
+
+    With ``workers > 1`` the pairs are split into chunks scored by a pool of fresh (spawned) processes —
+    safe to call from a process that already runs threads (torch, tokenizers). Each worker caches the
+    features of the references it has seen, so keep the K candidates of one reference adjacent.
+    """
+    get_metric(metric)  # fail fast, in this process, on an unknown name
+    pairs = [tuple(pair) for pair in pairs]
+    if workers <= 1 or len(pairs) <= chunk_size:
+        return _score_chunk((pairs, metric))
+    tasks = [(pairs[start : start + chunk_size], metric) for start in range(0, len(pairs), chunk_size)]
+    with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
+        return [score for chunk in pool.imap(_score_chunk, tasks) for score in chunk]
+
+
+__all__ = ["DEFAULT_METRIC", "Metric", "available_metrics", "get_metric", "score_pairs", "similarity"]

@@ -1,0 +1,17 @@
+"""The metric interface: a metric module in ``batcoder/similarity/metrics/`` exposes ``METRIC``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A similarity between a reference program and a candidate, in [0, 1]."""
+
+    name: str
+    score: Callable[[str, str, str], float]  # (reference, candidate, language) -> [0, 1]
+    symmetric: bool  # score(a, b) == score(b, a)
+    description: str  # one line, shown by ``batcoder similarity --help``
+    explain: Callable[[str, str, str], str] | None = None  # human-readable account of a score
