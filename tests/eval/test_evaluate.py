@@ -141,6 +141,6 @@ def test_verdicts_equal_the_official_harness_on_canonical_solutions_and_mutants(
         for (task_id, completion), mine, theirs in zip(pairs, ours, official)
         if mine["passed"] != theirs["passed"]
     ]
-    assert mismatches == []
+    assert not mismatches, "\n".join(map(repr, mismatches))
     failing_mutants = sum(not row["passed"] for row in ours[len(problems):])
     assert failing_mutants > 0.8 * (len(pairs) - len(problems))

@@ -50,6 +50,7 @@ def tiny_model(tmp_path_factory):
     return init_tiny(corpus, directory / "model", vocab_size=400, hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=1)
 
 
+@pytest.mark.slow
 def test_evaluate_a_tiny_random_model_end_to_end(tiny_model, tmp_path, capsys):
     output = tmp_path / "results.jsonl"
     status = main([
@@ -67,3 +68,11 @@ def test_evaluate_a_tiny_random_model_end_to_end(tiny_model, tmp_path, capsys):
     assert summary["problems_evaluated"] == 3 and summary["samples"] == 6
     assert summary["pass_at_k"]["pass@5"] is None and 0.0 <= summary["pass_at_k"]["pass@1"] <= 1.0
     assert "pass@1" in capsys.readouterr().out
+
+
+def test_unloadable_model_is_a_one_line_error(tmp_path, capsys):
+    status = main(["evaluate", "--model", str(tmp_path / "no-model"), "--benchmark", "humaneval", "--limit", "1",
+                   "--output", str(tmp_path / "results.jsonl")])
+    error = capsys.readouterr().err
+    assert status == 2 and error.startswith(f"batcoder: error: --model {tmp_path / 'no-model'}: cannot load")
+    assert error.count("\n") == 1 and not (tmp_path / "results.jsonl").exists()

@@ -104,12 +104,17 @@ def run_evaluate(args) -> int:
 
 
 def _generate(args, benchmark) -> list[dict]:
+    from batcoder.cli import UserError
     from batcoder.eval.sampling import generate_samples
     from batcoder.models import load_model
     from batcoder.rollout.generation import get_backend
 
     problems = list(benchmark.problems().values())[: args.limit]
-    model, tokenizer = load_model(args.model, device=args.device)
+    try:
+        model, tokenizer = load_model(args.model, device=args.device)
+    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UserError(f"--model {args.model}: cannot load: {first_line}") from None
     backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
     return generate_samples(
         backend,
@@ -127,13 +132,13 @@ def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{summary['benchmark']}: {summary['problems_evaluated']}/{summary['problems']} problems, "
-                  f"{summary['samples']} samples")
+    table = Table(title=summary["benchmark"])
     table.add_column("metric")
     table.add_column("value", justify="right")
+    table.add_row("problems", f"{summary['problems_evaluated']}/{summary['problems']}")
+    table.add_row("samples", str(summary["samples"]))
     for metric, value in summary["pass_at_k"].items():
-        shown = f"{100 * value:.2f}%" if value is not None else "n/a (fewer than k samples for some problem)"
-        table.add_row(metric, shown)
+        table.add_row(metric, f"{100 * value:.2f}%" if value is not None else "n/a (n < k)")
     for outcome, count in summary["outcomes"].items():
         table.add_row(outcome, str(count))
     Console().print(table)
