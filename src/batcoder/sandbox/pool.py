@@ -29,11 +29,16 @@ from batcoder.sandbox.limits import ExecutionResult, Limits
 from batcoder.sandbox.runners import available_runners, get_runner
 
 STARTUP_TIMEOUT_S = 60.0
+WARM_UP_TIMEOUT_S = 600.0
 SUPERVISOR_GRACE_S = 10.0  # on top of the program's timeout before the host gives up on a worker
 
 
 class WorkerDied(RuntimeError):
-    pass
+    """The sandbox went away or stopped answering while it ran a program: the program's doing."""
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (could not start, supervisor error): not the program's doing."""
 
 
 class _Worker:
@@ -67,10 +72,10 @@ class _Worker:
         reply = self._read_reply(time.monotonic() + STARTUP_TIMEOUT_S)
         if not reply or not reply.get("ready"):
             self.close()
-            raise WorkerDied(f"sandbox worker did not start: {self._diagnostic_tail() or 'no output'}")
+            raise SandboxError(f"sandbox worker did not start: {self._diagnostic_tail() or 'no output'}")
 
     def execute(self, request: dict) -> dict:
-        """Run one job; raises :class:`WorkerDied` when the sandbox went away or stopped answering."""
+        """Run one job; :class:`WorkerDied` when the sandbox went away or stopped answering."""
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
@@ -80,7 +85,7 @@ class _Worker:
         if reply is None:
             raise WorkerDied("sandbox worker died or stopped answering during the program")
         if "error" in reply:
-            raise WorkerDied(f"sandbox supervisor failed: {reply['error']}")
+            raise SandboxError(f"sandbox supervisor failed: {reply['error']}")
         return reply
 
     def _read_reply(self, deadline: float) -> dict | None:
@@ -143,12 +148,13 @@ class SandboxPool:
             warn_unsafe()
         else:
             check_isolation()
-        # Workers are started on this one long-lived thread: bwrap's --die-with-parent fires when the
+        # Workers are started on these long-lived threads: bwrap's --die-with-parent fires when the
         # *thread* that started it ends, so they must not be started on short-lived caller threads.
-        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawner")
+        self._spawner = ThreadPoolExecutor(min(workers, 8), thread_name_prefix="sandbox-spawner")
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
-        self._workers_lock = threading.Lock()
         self._closed = False
+        self._warm: set[str] = set()  # languages whose runner is ready
+        self._warm_up_lock = threading.Lock()
         for future in [self._spawner.submit(self._start_worker) for _ in range(workers)]:
             self._idle.put(future.result())
 
@@ -172,26 +178,36 @@ class SandboxPool:
         missing = [name for name in runner.executables() if shutil.which(name, path=SANDBOX_PATH) is None]
         if missing:
             return ExecutionResult("error", f"{language} runtime not installed: {', '.join(missing)}", "", "", 0.0)
+        self._warm_up(runner)
+        return self._run(runner, program, timeout_s if timeout_s is not None else self.limits.timeout_s)
+
+    def _warm_up(self, runner) -> None:
+        if runner.language in self._warm:
+            return
+        with self._warm_up_lock:
+            if runner.language not in self._warm:
+                program = runner.warm_up()
+                if program is not None and self._run(runner, program, WARM_UP_TIMEOUT_S).passed:
+                    runner.mark_warm()
+                self._warm.add(runner.language)
+
+    def _run(self, runner, program: str, timeout_s: float) -> ExecutionResult:
         marker = f"batcoder-pass-{secrets.token_hex(16)}"
-        job = runner.prepare(program, marker)
-        request = self._request(job, marker, timeout_s if timeout_s is not None else self.limits.timeout_s)
+        request = self._request(runner.prepare(program, marker), marker, timeout_s)
         worker = self._idle.get()
         started = time.monotonic()
         try:
             if worker is None:
                 worker = self._spawner.submit(self._start_worker).result()
             reply = worker.execute(request)
-        except isolation.IsolationUnavailable as error:
-            return ExecutionResult("error", str(error), "", "", 0.0)
-        except WorkerDied as error:
+        except (WorkerDied, SandboxError, isolation.IsolationUnavailable) as error:
             if worker is not None:
                 worker.close()
                 worker = None  # replaced by a fresh sandbox on next use
-            if "did not start" in str(error) or "supervisor failed" in str(error):
-                return ExecutionResult("error", str(error), "", "", time.monotonic() - started)
-            return ExecutionResult(
-                "failed", f"the program brought down its sandbox ({error})", "", "", time.monotonic() - started
-            )
+            duration = time.monotonic() - started
+            if isinstance(error, WorkerDied):
+                return ExecutionResult("failed", f"the program brought down its sandbox ({error})", "", "", duration)
+            return ExecutionResult("error", str(error), "", "", duration)
         finally:
             self._idle.put(worker)
         return verdict(reply)

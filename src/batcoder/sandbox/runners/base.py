@@ -28,6 +28,14 @@ class Runner:
         """The job that runs ``program`` and prints ``marker`` on its own line only if its tests passed."""
         raise NotImplementedError
 
+    def warm_up(self) -> str | None:
+        """A program to run once, with a generous timeout, before this language's first real job
+        (e.g. to fill a build cache), or None when the runner is ready."""
+        return None
+
+    def mark_warm(self) -> None:
+        """Called after the warm-up program passed."""
+
     def mounts(self) -> list[Mount]:
         """Persistent host directories every sandbox needs for this language (e.g. build caches)."""
         return []
