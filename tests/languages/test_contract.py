@@ -1,11 +1,13 @@
 """Properties every registered language must have, checked on one tricky sample per language."""
 
 import dataclasses
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +158,40 @@ def test_runtime_runs_a_program(language, tmp_path):
     result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "hello" in result.stdout
+
+
+MEMBER_ONLY = {"javascript": "get size() { return this.n; }", "java": "public Box(int n) { this.n = n; }"}
+
+
+@pytest.mark.parametrize("name", sorted(MEMBER_ONLY))
+def test_class_members_are_valid_snippets_and_strip_inside_their_wrapper(name):
+    language = get_language(name)
+    member = MEMBER_ONLY[name]
+    assert language.parse(member).root_node.has_error  # not a program on its own
+    tree, source = language.parse_snippet(member)
+    assert not tree.root_node.has_error and member.encode() in source
+    assert language.is_valid(member)
+    assert language.strip_comments("/** doc */\n" + member + " // end\n") == member + "\n"
+
+
+def test_parse_snippet_leaves_programs_alone(language):
+    tree, source = language.parse_snippet(SAMPLES[language.name])
+    assert source == SAMPLES[language.name].encode() and not tree.root_node.has_error
+    assert language.is_valid(SAMPLES[language.name] + "\n}}}") is False
+
+
+def _rich_source(language_name):
+    """The ``SOURCE`` of this language's own test module (the richest sample of each language)."""
+    path = Path(__file__).with_name(f"test_{language_name}.py")
+    spec = importlib.util.spec_from_file_location(f"_{language_name}_sample", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SOURCE
+
+
+def test_every_extracted_function_stays_valid_after_stripping(language):
+    functions = language.functions(_rich_source(language.name))
+    assert functions
+    for function in functions:
+        assert language.is_valid(function.code), function.name
+        assert language.is_valid(language.strip_comments(function.code)), function.name

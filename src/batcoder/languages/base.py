@@ -77,6 +77,9 @@ class Language:
     stop_sequences: tuple[str, ...]  # where generation of one function should stop
     runtime: Runtime
     line_comment: str  # prefix of a line comment, for generated prompts
+    # (prefix, suffix) pairs that turn a definition which is only valid inside a class or object (a
+    # JavaScript method, a Java constructor) into a valid program; tried in order by parse_snippet
+    snippet_wrappers: tuple[tuple[str, str], ...] = ()
 
     _local = threading.local()
 
@@ -102,9 +105,25 @@ class Language:
     def parse(self, code: str) -> tree_sitter.Tree:
         return self.parser.parse(code.encode("utf-8"))
 
+    def parse_snippet(self, code: str) -> tuple[tree_sitter.Tree, bytes]:
+        """Parse ``code`` as a program or, when only that fails, inside the first of
+        :attr:`snippet_wrappers` that makes it parse. Returns the tree and the exact bytes it was
+        parsed from (node offsets index into them; the wrapper shows up as extra nodes)."""
+        source = code.encode("utf-8")
+        tree = self.parser.parse(source)
+        if not tree.root_node.has_error:
+            return tree, source
+        for prefix, suffix in self.snippet_wrappers:
+            wrapped = (prefix + code + suffix).encode("utf-8")
+            wrapped_tree = self.parser.parse(wrapped)
+            if not wrapped_tree.root_node.has_error:
+                return wrapped_tree, wrapped
+        return tree, source
+
     def is_valid(self, code: str) -> bool:
-        """True when the code parses without syntax errors."""
-        return not self.parse(code).root_node.has_error
+        """True when the code parses without syntax errors, as a program or as one of the class/object
+        members :meth:`functions` returns (see :attr:`snippet_wrappers`)."""
+        return not self.parse_snippet(code)[0].root_node.has_error
 
     def functions(self, source: str) -> list[Function]:
         """All function/method definitions in ``source`` (nested ones included, marked ``nested``)."""

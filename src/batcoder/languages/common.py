@@ -13,7 +13,7 @@ import re
 import textwrap
 from bisect import bisect_right
 from functools import cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 import tree_sitter
 
@@ -286,3 +286,25 @@ def clean_c_style_comments(comments: list[tree_sitter.Node]) -> str | None:
         parts.append(clean_line_comments(line_run, "//") or "")
     cleaned = "\n".join(part for part in parts if part)
     return cleaned or None
+
+
+def strip_snippet(
+    language: Language,
+    code: str,
+    removals: Callable[[tree_sitter.Node, bytes], list[Edit]],
+    literal_types: Iterable[str],
+) -> str:
+    """``strip_ranges`` over ``code`` parsed with :meth:`Language.parse_snippet`, so that a class
+    member is stripped inside the wrapper that makes it parse; the wrapper is removed afterwards.
+    ``removals(root, source)`` lists the edits for the parsed tree."""
+    tree, source = language.parse_snippet(code)
+    stripped = strip_ranges(language, source, removals(tree.root_node, source), literal_types)
+    for prefix, suffix in language.snippet_wrappers:
+        if source == (prefix + code + suffix).encode("utf-8") and stripped.startswith(prefix) and stripped.endswith(suffix):
+            return stripped[len(prefix) : len(stripped) - len(suffix)]
+    return stripped
+
+
+def comment_removals(language: Language, comment_types: Iterable[str]) -> Callable[[tree_sitter.Node, bytes], list[Edit]]:
+    """A ``removals`` callback deleting every comment node."""
+    return lambda root, source: [removal_edit(source, comment) for comment in find_nodes(language, root, comment_types)]

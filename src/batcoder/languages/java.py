@@ -12,13 +12,13 @@ import tree_sitter_java
 from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_block_comment,
+    comment_removals,
     comments_above,
     enclosing,
     find_nodes,
     literal_rows,
     make_function,
-    removal_edit,
-    strip_ranges,
+    strip_snippet,
 )
 
 _CONSTRUCTOR_TYPES = frozenset({"constructor_declaration", "compact_constructor_declaration"})
@@ -52,6 +52,7 @@ class Java(Language):
     extensions = (".java",)
     grammar = staticmethod(tree_sitter_java.language)
     line_comment = "//"
+    snippet_wrappers = (("class _ {\n", "\n}"),)  # constructors are only valid inside a class
     stop_sequences = ("\n    }\n",)  # MultiPL-E's Java stop token: the end of a method inside ``class Problem``
     # Single-file source-code launch (JEP 330): the first top-level class must declare ``main``.
     runtime = Runtime(command=("java", "{file}"), main_file="Main.java", executables=("java",))
@@ -126,10 +127,7 @@ class Java(Language):
         return found
 
     def strip_comments(self, code: str) -> str:
-        data = code.encode("utf-8")
-        root = self.parser.parse(data).root_node
-        edits = [removal_edit(data, comment) for comment in find_nodes(self, root, _COMMENT_TYPES)]
-        return strip_ranges(self, data, edits, _LITERAL_TYPES)
+        return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)
 
 
 LANGUAGE = Java()

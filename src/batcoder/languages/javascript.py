@@ -14,12 +14,12 @@ import tree_sitter_javascript
 from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_block_comment,
+    comment_removals,
     comments_above,
     find_nodes,
     literal_rows,
     make_function,
-    removal_edit,
-    strip_ranges,
+    strip_snippet,
 )
 
 _FUNCTION_KINDS = {
@@ -123,6 +123,7 @@ class JavaScript(Language):
     extensions = (".js", ".mjs", ".cjs", ".jsx")
     grammar = staticmethod(tree_sitter_javascript.language)
     line_comment = "//"
+    snippet_wrappers = (("class _ {\n", "\n}"), ("({\n", "\n})"))  # class members; object properties
     stop_sequences = ("\nfunction ", "\n/*", "\n//", "\nconsole.log")  # MultiPL-E's JavaScript stop tokens
     runtime = Runtime(command=("node", "{file}"), main_file="main.js", executables=("node",))
     roles = SyntaxRoles(
@@ -198,10 +199,7 @@ class JavaScript(Language):
         return found
 
     def strip_comments(self, code: str) -> str:
-        data = code.encode("utf-8")
-        root = self.parser.parse(data).root_node
-        edits = [removal_edit(data, comment) for comment in find_nodes(self, root, _COMMENT_TYPES)]
-        return strip_ranges(self, data, edits, _LITERAL_TYPES)
+        return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)
 
 
 LANGUAGE = JavaScript()

@@ -14,13 +14,13 @@ import tree_sitter_ruby
 from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_line_comments,
+    comment_removals,
     comments_above,
     enclosing,
     find_nodes,
     literal_rows,
     make_function,
-    removal_edit,
-    strip_ranges,
+    strip_snippet,
 )
 
 _DEFINITION_TYPES = frozenset({"method", "singleton_method"})
@@ -156,10 +156,7 @@ class Ruby(Language):
         return found
 
     def strip_comments(self, code: str) -> str:
-        data = code.encode("utf-8")
-        root = self.parser.parse(data).root_node
-        edits = [removal_edit(data, comment) for comment in find_nodes(self, root, _COMMENT_TYPES)]
-        return strip_ranges(self, data, edits, _LITERAL_TYPES)
+        return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)
 
 
 LANGUAGE = Ruby()
