@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from batcoder.similarity.base import Metric
 from batcoder.similarity.metrics import registry
@@ -40,22 +40,32 @@ def _score_chunk(task: tuple[list[tuple[str, str, str]], str]) -> list[float]:
     return [similarity(reference, candidate, language, metric) for reference, candidate, language in pairs]
 
 
-def score_pairs(
+def iter_scores(
     pairs: Sequence[tuple[str, str, str]], metric: str = DEFAULT_METRIC, workers: int = 1, chunk_size: int = 256
-) -> list[float]:
-    """Scores of ``(reference, candidate, language)`` pairs, in input order.
+) -> Iterator[float]:
+    """Scores of ``(reference, candidate, language)`` pairs, yielded in input order as they are ready.
 
-    With ``workers > 1`` the pairs are split into chunks scored by a pool of fresh (spawned) processes —
-    safe to call from a process that already runs threads (torch, tokenizers). Each worker caches the
-    features of the references it has seen, so keep the K candidates of one reference adjacent.
+    With ``workers > 1`` chunks of pairs are scored by a pool of fresh (spawned) processes — safe to
+    use from a process that already runs threads (torch, tokenizers). Each worker caches the features
+    of the programs it has seen, so keep the K candidates of one reference adjacent.
     """
     get_metric(metric)  # fail fast, in this process, on an unknown name
     pairs = [tuple(pair) for pair in pairs]
-    if workers <= 1 or len(pairs) <= chunk_size:
-        return _score_chunk((pairs, metric))
     tasks = [(pairs[start : start + chunk_size], metric) for start in range(0, len(pairs), chunk_size)]
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield from _score_chunk(task)
+        return
     with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
-        return [score for chunk in pool.imap(_score_chunk, tasks) for score in chunk]
+        for chunk in pool.imap(_score_chunk, tasks):
+            yield from chunk
 
 
-__all__ = ["DEFAULT_METRIC", "Metric", "available_metrics", "get_metric", "score_pairs", "similarity"]
+def score_pairs(
+    pairs: Sequence[tuple[str, str, str]], metric: str = DEFAULT_METRIC, workers: int = 1, chunk_size: int = 256
+) -> list[float]:
+    """Scores of ``(reference, candidate, language)`` pairs, in input order (see :func:`iter_scores`)."""
+    return list(iter_scores(pairs, metric, workers, chunk_size))
+
+
+__all__ = ["DEFAULT_METRIC", "Metric", "available_metrics", "get_metric", "iter_scores", "score_pairs", "similarity"]

@@ -31,7 +31,7 @@ import numpy as np
 
 from batcoder.languages import get_language
 from batcoder.similarity.base import Metric
-from batcoder.similarity.graph import Graph, build_graph, stable_id
+from batcoder.similarity.graph import CONTROL, DATA, SEQ, Graph, build_graph, stable_id
 
 ITERATIONS = 3  # WL rounds; labels of rounds 0..ITERATIONS all count equally
 CACHE_SIZE = 4096  # programs whose features are kept
@@ -119,15 +119,32 @@ def score(reference: str, candidate: str, language: str) -> float:
     return 2 * _common(a.labels, a.counts, b.labels, b.counts) / ((ITERATIONS + 1) * (a.size + b.size))
 
 
+def _statement_signatures(graph: Graph) -> list[tuple[str, ...]]:
+    """For each statement, the sorted labels of its syntax subtree (what "the same statement" means
+    for the explanation: equal up to names, layout and the canonical rewrites)."""
+    children: dict[int, list[int]] = {}
+    for source, target, kind in zip(graph.sources, graph.targets, graph.kinds):
+        if kind not in (DATA, CONTROL, SEQ):
+            children.setdefault(source, []).append(target)
+    signatures = []
+    for statement in graph.statements:
+        labels, stack = [], [statement]
+        while stack:
+            node = stack.pop()
+            labels.append(graph.labels[node])
+            stack.extend(children.get(node, ()))
+        signatures.append(tuple(sorted(labels)))
+    return signatures
+
+
 def _unmatched_rows(mine: Features, theirs: Features, code: str) -> list[str]:
-    """Source lines of statements whose final WL label has no counterpart on the other side."""
-    available = Counter(theirs.rounds[-1].tolist())
+    """Source lines of statements that have no counterpart with the same subtree on the other side."""
+    available = Counter(_statement_signatures(theirs.graph))
     lines = code.splitlines()
     missing = []
-    for node in mine.graph.statements:
-        label = int(mine.rounds[-1][node])
-        if available[label] > 0:
-            available[label] -= 1
+    for node, signature in zip(mine.graph.statements, _statement_signatures(mine.graph)):
+        if available[signature] > 0:
+            available[signature] -= 1
         else:
             row = mine.graph.rows[node]
             missing.append(f"  line {row + 1}: {lines[row].strip() if row < len(lines) else ''}")
