@@ -21,7 +21,7 @@ from batcoder.languages.base import Function, Language
 
 Edit = tuple[int, int, bytes]  # (start_byte, end_byte, replacement)
 
-_CLOSING_LINE = re.compile(rb"^\s*([})\]]|end\b)")
+_CLOSING_LINE = re.compile(rb"^\s*([})\]]|end\s*$)")
 
 
 @cache
