@@ -103,7 +103,7 @@ def load_model(
 
     if gradient_checkpointing:
         # Non-reentrant checkpointing works with frozen embeddings (LoRA) without extra hooks.
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.activation_checkpointing_enable({"use_reentrant": False})
     if lora is not None:
         from peft import LoraConfig, get_peft_model
 

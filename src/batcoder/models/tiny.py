@@ -42,22 +42,6 @@ CHAT_TEMPLATE = (
 ARCHITECTURES = ("qwen2", "llama")
 
 
-def read_corpus_rows(corpus_path: str | os.PathLike) -> Iterator[dict]:
-    """Corpus rows (JSONL objects with ``code``, ``language`` and optionally ``docstring``)."""
-    # TODO(M): switch to batcoder.data.read_corpus once the corpus module lands.
-    with open(corpus_path, encoding="utf-8") as lines:
-        for line_number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{corpus_path}:{line_number}: invalid JSON ({error.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("code"), str):
-                raise ValueError(f"{corpus_path}:{line_number}: row has no 'code' string")
-            yield row
-
-
 def corpus_texts(rows: Iterable[dict]) -> Iterator[str]:
     """The texts the tokenizer learns from: every function's code and docstring."""
     for row in rows:
@@ -137,10 +121,13 @@ def init_tiny(
     a small corpus yields fewer merges. ``intermediate_size`` defaults to 2.75 x hidden."""
     from transformers import AutoModelForCausalLM
 
-    texts = list(corpus_texts(read_corpus_rows(corpus_path)))
+    from batcoder.data import read_corpus
+
+    texts = list(corpus_texts(read_corpus(corpus_path)))
     if not texts:
         raise ValueError(f"{corpus_path}: the corpus has no rows to train a tokenizer on")
     tokenizer = train_tokenizer(texts, vocab_size)
+    tokenizer.model_max_length = max_position_embeddings
     config = tiny_config(
         architecture,
         tokenizer,

@@ -65,13 +65,13 @@ def get_backend(name: str, **kwargs) -> GenerationBackend:
 
 
 def finish_completion(
-    tokenizer, prompt_ids: list[int], generated_ids: list[int], *, stop: Sequence[str], eos_ids: set[int],
-    pad_id: int | None = None,
+    tokenizer, prompt_ids: list[int], generated_ids: list[int], *, stop: Sequence[str], eos_ids: set[int]
 ) -> Completion:
     """Turn one raw generated id sequence into a :class:`Completion` (see the module docstring).
 
-    ``generated_ids`` may carry padding after the sequence finished; it is dropped: everything
-    after the first EOS, and trailing ``pad_id`` tokens when padding is not an EOS token.
+    A batch pads a sequence that finished early after its end, which is its first EOS or the
+    token completing its first stop string; everything after that end is dropped. A sequence
+    that did not finish early holds only sampled tokens (a pad token among them was sampled).
     """
     ids = list(generated_ids)
     finish_reason = "length"
@@ -79,9 +79,6 @@ def finish_completion(
     if eos_position is not None:
         ids = ids[: eos_position + 1]
         finish_reason = "stop"
-    elif pad_id is not None:
-        while ids and ids[-1] == pad_id:
-            ids.pop()
 
     def decode(token_ids: list[int]) -> str:
         return tokenizer.decode(token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)

@@ -73,7 +73,7 @@ class Backend:
             completions = [
                 finish_completion(
                     self.tokenizer, prompt_ids[index], generated[(index, sample)],
-                    stop=stop, eos_ids=self.eos_ids, pad_id=self.pad_id,
+                    stop=stop, eos_ids=self.eos_ids,
                 )
                 for sample in range(samples_per_prompt)
             ]
