@@ -144,3 +144,31 @@ def test_verdicts_equal_the_official_harness_on_canonical_solutions_and_mutants(
     assert not mismatches, "\n".join(map(repr, mismatches))
     failing_mutants = sum(not row["passed"] for row in ours[len(problems):])
     assert failing_mutants > 0.8 * (len(pairs) - len(problems))
+
+
+def test_missing_isolation_refuses_with_a_hint_and_the_flag_is_passed_on(tmp_path, capsys, monkeypatch):
+    import batcoder.sandbox
+    from batcoder.sandbox import IsolationUnavailable, SandboxPool
+
+    requested = []
+
+    class PoolWithoutIsolation(SandboxPool):
+        def __init__(self, workers, limits=None, unsafe_no_isolation=False):
+            requested.append(unsafe_no_isolation)
+            if not unsafe_no_isolation:
+                raise IsolationUnavailable("bubblewrap cannot create a user namespace")
+            super().__init__(workers, limits, unsafe_no_isolation=True)
+
+    monkeypatch.setattr(batcoder.sandbox, "SandboxPool", PoolWithoutIsolation)
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"task_id": 901, "completion": read_jsonl(FIXTURES / "mbpp_full.jsonl")[0]["code"]}))
+    arguments = ["evaluate", "--benchmark", "mbpp", "--data", str(FIXTURES / "mbpp_full.jsonl"),
+                 "--samples", str(samples), "--output", str(tmp_path / "results.jsonl"), "--workers", "1"]
+    assert main(arguments) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "user namespace" in error and "--unsafe-no-isolation" in error
+    with pytest.warns(RuntimeWarning, match="WITHOUT ISOLATION"):
+        assert main(arguments + ["--unsafe-no-isolation"]) == 0
+    assert requested == [False, True]
+    assert read_jsonl(tmp_path / "results.jsonl")[0]["passed"] is True
+    assert json.loads((tmp_path / "results.summary.json").read_text())["isolation"] is False
