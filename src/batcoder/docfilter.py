@@ -47,12 +47,12 @@ class DocFilterConfig:
     max_repeated_line_ratio: float = 0.3  # share of non-empty lines that repeat an earlier line
     copied_line_min_tokens: int = 4  # a doc line equal to a source line of at least this many tokens leaks
     embedded_line_min_tokens: int = 8  # a source line of this many tokens found inside a doc line leaks
-    max_token_run: int = 8  # longest run of consecutive source tokens a documentation may repeat
+    max_token_run: int = 10  # longest run of consecutive source tokens a documentation may repeat
     max_inline_code_tokens: int = 12  # longest `inline code` span allowed, in tokens
     max_inline_code_share: float = 0.35  # share of the documentation's tokens allowed inside backticks
     max_spelled_symbols: int = 2  # code punctuation read aloud ("dot", "open paren", "plus equals") allowed
     max_line_syntax: float = 3.0  # code-syntax weight (operators, braces, a.b, f(...)) allowed on one line
-    max_doc_syntax: float = 5.0  # code-syntax weight allowed in the whole documentation
+    max_doc_syntax: float = 6.0  # code-syntax weight allowed in the whole documentation
     max_alignment: float = 16.0  # best local alignment score with the source's tokens allowed
     max_abstract_alignment: float = 9.0  # the same with identifiers abstracted (catches renamed variables)
 
@@ -358,10 +358,11 @@ def _render(sections: _Sections) -> str:
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _ATTRIBUTE = re.compile(r"\b(?!(?:e\.g|i\.e|etc|vs)\b)[A-Za-z_]\w*\.[A-Za-z_]\w*\b")
 _CALL = re.compile(r"\b[A-Za-z_]\w*\(")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _SYNTAX_WEIGHTS = {
-    **dict.fromkeys(["=", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", ":=", "and", "or", "->", "=>", "::",
-                     "<<", ">>", "**", "//=", "**=", "<<=", ">>=", "++", "--", ";", "{", "}"], 1.0),
-    **dict.fromkeys(["<", ">", "+", "*", "/", "%", "[", "]"], 0.5),
+    **dict.fromkeys(["+=", "-=", "*=", "/=", "%=", ":=", "//=", "**=", "<<=", ">>=", "++"], 1.5),  # prose never updates
+    **dict.fromkeys(["=", "==", "!=", "<=", ">=", "&&", "||", "->", "=>", "::", "<<", ">>", "**", "{", "}"], 1.0),
+    **dict.fromkeys(["<", ">", "+", "*", "/", "%", "[", "]", ";"], 0.5),
     **dict.fromkeys(["(", ")", "-"], 0.25),  # common in prose too
 }  # fmt: skip
 _SYMBOLIC = frozenset(_SYNTAX_WEIGHTS) - {"and", "or"}
@@ -378,9 +379,9 @@ def _prose_line(line: str) -> str:
 
 def _syntax_weight(line: str) -> float:
     """How much ``line`` looks like code: operators, braces, attribute access, calls."""
-    plain = line.replace("`", " ")
+    plain = _URL.sub(" ", line.replace("`", " "))
     weight = sum(_SYNTAX_WEIGHTS.get(token, 0.0) for token in _LEXER.findall(plain) if token in _SYMBOLIC)
-    return weight + len(_ATTRIBUTE.findall(plain)) + 0.5 * len(_CALL.findall(plain))
+    return weight + 0.5 * len(_ATTRIBUTE.findall(plain)) + 0.25 * len(_CALL.findall(plain))
 
 
 def _best_alignment(doc_tokens: list[str], source_tokens: tuple[str, ...], weights: np.ndarray) -> float:
@@ -394,17 +395,25 @@ def _best_alignment(doc_tokens: list[str], source_tokens: tuple[str, ...], weigh
     vocabulary = {token: index for index, token in enumerate(dict.fromkeys(source_tokens))}
     source_ids = np.array([vocabulary[token] for token in source_tokens])
     doc_ids = np.array([vocabulary.get(token, -1) for token in doc_tokens])
-    scores = np.where(doc_ids[:, None] == source_ids[None, :], weights[None, :], -_GAP)
+    matches = doc_ids[:, None] == source_ids[None, :]
+    if not matches.any():
+        return 0.0
+    scores = np.where(matches, weights[None, :], -_GAP)
+    has_match = matches.any(axis=1)
     ramp = _GAP * np.arange(len(source_tokens) + 1)
     previous = np.zeros(len(source_tokens) + 1)
-    best = 0.0
-    for row in scores:
+    best = np.zeros_like(previous)
+    alive = False  # some cell of the previous row is positive
+    for row, row_matches in zip(scores, has_match):
+        if not (alive or row_matches):
+            continue  # a row of prose words after a row of zeros stays all zero
         current = np.zeros_like(previous)
         current[1:] = np.maximum(np.maximum(previous[:-1] + row, previous[1:] - _GAP), 0.0)
         current = np.maximum.accumulate(current + ramp) - ramp
-        best = max(best, float(current.max()))
+        np.maximum(best, current, out=best)
+        alive = bool(current.any())
         previous = current
-    return best
+    return float(best.max())
 
 
 def _spell_to_symbols(text: str) -> str:
