@@ -136,3 +136,10 @@ def test_language_facts():
     assert ".js" in JS.extensions and ".mjs" in JS.extensions
     assert JS.run_argv()[0] == "node"
     assert "\nfunction " in JS.stop_sequences
+
+
+def test_decorated_class_method_includes_its_decorator():
+    (method,) = JS.functions("class A {\n  @memoize\n  total() { return 1; }\n}\n")
+    assert (method.name, method.start_line, method.container) == ("total", 2, "A")
+    assert method.code == "@memoize\ntotal() { return 1; }"
+    assert JS.is_valid(method.code)
