@@ -73,7 +73,7 @@ def run_evaluate(args) -> int:
     from batcoder.cli import UserError
     from batcoder.eval import BenchmarkDataError, get_benchmark
     from batcoder.eval.runner import evaluate_file, summary_path, write_jsonl
-    from batcoder.sandbox import IsolationUnavailable
+    from batcoder.sandbox import IsolationUnavailable, SandboxPool
 
     _check_arguments(args)
     ks = _parse_ks(args.k)
@@ -82,6 +82,8 @@ def run_evaluate(args) -> int:
         benchmark.problems()
         samples_path = args.samples
         if args.model is not None:
+            if not args.unsafe_no_isolation:
+                SandboxPool(1).close()  # refuse before generating, not after, when isolation is unavailable
             samples_path = samples_path or args.output.with_name(args.output.stem + ".samples.jsonl")
             write_jsonl(samples_path, _generate(args, benchmark))
             print(f"wrote samples to {samples_path}")
