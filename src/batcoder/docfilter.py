@@ -1,27 +1,29 @@
 """The documentation format filter: R_doc in {0, 0.5, 1} for a generated documentation.
 
-``check(doc, code, language)`` runs three passes, cheapest first:
+``check(doc, code, language)`` runs three passes:
 
-1. **Rewrites** that make a documentation usable: a chatty preamble/epilogue, a wrapper (the whole
-   text in a ``` fence, in docstring quotes, or written as comment lines) and non-canonical section
-   headers are removed. Any rewrite caps the score at 0.5.
-2. **Rejections** (score 0): empty, too long, not prose, repetitive, JSON — and *leaking code*, the
-   shortcut a policy learns first when its reward is reconstruction similarity: fenced or indented
-   code, lines copied from the source, long runs of the source's tokens, code in inline backticks,
-   code-like syntax, and the code written out as prose ("set total to total plus item dot price").
-   The last two are found by a local alignment (Smith-Waterman) of the documentation's tokens with
-   the source's tokens, once with exact tokens and once with identifiers abstracted away (renamed
-   variables).
+1. **Rewrites** that make a documentation usable: a chatty preamble/epilogue, one wrapper (the whole
+   text in a ``` fence, in docstring quotes, or written as comment lines), non-canonical section
+   headers and a wrong section order are fixed. Any rewrite caps the score at 0.5.
+2. **Rejections** (score 0): empty, too long, JSON, not prose, too short, repetitive — and *leaking
+   code*, the shortcut a policy finds first when its reward is reconstruction similarity: fenced or
+   indented code, lines copied from the source, long runs of the source's tokens, long `inline code`,
+   code-like syntax, punctuation read aloud ("item dot price"), and the code written out as prose
+   ("set total to total plus the price"). The last is found by a local alignment (Smith-Waterman) of
+   the documentation's tokens (spelled-out operators turned into symbols) with the source's tokens,
+   once with exact tokens and once with identifiers abstracted away (renamed variables).
 3. **Structure**: the sections of :mod:`batcoder.prompts` — a missing required section is a
    rejection, a missing optional one caps the score at 0.5.
 
-The source's tokens come from its tree-sitter leaves (comments and docstrings stripped first, so
-repeating the original docstring is not a leak); the documentation is prose, so it is tokenised by
-a regular-expression lexer that cuts the same shapes. Reasons are short strings for counting:
-``ok``, ``rewritten:<what>``, ``incomplete:missing_<section>``, ``invalid:<what>``,
-``leak:<what>``; several 0.5 notes are joined by ``,``.
+The source's tokens come from its tree-sitter leaves, comments and docstrings stripped first (so
+repeating the original docstring is not a leak); the documentation is prose, so a regular-expression
+lexer cuts it into the same shapes. Reasons are short strings for counting: ``ok``;
+``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,headers,order}`` and
+``incomplete:missing_{parameters,returns}`` (score 0.5, several joined by ``,``);
+``invalid:{empty,too_long,structured,not_prose,too_short,repetitive,duplicate_section,
+missing_summary,missing_behavior}`` and ``leak:{fenced_code,indented_code,copied_line,token_run,
+inline_code,code_syntax,spelled_syntax,code_as_prose,renamed_code}`` (score 0).
 """
-
 from __future__ import annotations
 
 import json
@@ -30,8 +32,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
+import tree_sitter
 
-from batcoder.languages import get_language, walk
+from batcoder.languages import SyntaxRoles, get_language, walk
 from batcoder.prompts import BEHAVIOR, OPTIONAL_SECTIONS, PARAMETERS, REQUIRED_SECTIONS, RETURNS, SUMMARY
 
 
@@ -71,7 +74,7 @@ class DocCheck:
     """The filter's verdict on one documentation."""
 
     score: float  # R_doc: 1 well-formed, 0.5 usable after rewriting, 0 rejected
-    doc: str  # the documentation to use downstream (rewritten when the score is 0.5)
+    doc: str  # the documentation to use downstream: rewritten when the score is 0.5, unwrapped as far as it got when 0
     reason: str  # "ok", or comma-separated "rewritten:*"/"incomplete:*" notes, or one "invalid:*"/"leak:*"
 
     @property
@@ -162,19 +165,21 @@ def _lex(text: str) -> list[str]:
     return [_canonical(token) for token in _LEXER.findall(text)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Source:
     """What the filter needs to know about the source function, computed once per function."""
 
     tokens: tuple[str, ...]  # canonical tokens of the comment-free code
-    classes: tuple[str, ...]  # class of each token (IDENTIFIER, KEYWORD, ...)
+    abstract_tokens: tuple[str, ...]  # the same with identifiers and string words replaced by "<id>"
+    exact_weights: np.ndarray  # alignment weight of each token
+    abstract_weights: np.ndarray  # alignment weight of each abstract token
     keywords: frozenset[str]  # the language keywords the code uses
     whole_lines: frozenset[str]  # whitespace-free lines of at least copied_line_min_tokens tokens
     long_lines: tuple[str, ...]  # whitespace-free lower-cased lines of at least embedded_line_min_tokens
     runs: frozenset[tuple[str, ...]]  # all max_token_run-grams of the tokens
 
 
-def _leaf_class(node, roles, in_string: bool) -> str:
+def _leaf_class(node: tree_sitter.Node, roles: SyntaxRoles, in_string: bool) -> str:
     if in_string:
         return STRING
     if node.type in roles.number:
@@ -226,7 +231,9 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
     n = config.max_token_run
     return _Source(
         tokens=tuple(tokens),
-        classes=tuple(classes),
+        abstract_tokens=tuple("<id>" if kind in (IDENTIFIER, STRING) else token for token, kind in zip(tokens, classes)),
+        exact_weights=np.array([_EXACT_WEIGHTS[kind] for kind in classes]),
+        abstract_weights=np.array([_ABSTRACT_WEIGHTS[kind] for kind in classes]),
         keywords=frozenset(token for token, kind in zip(tokens, classes) if kind == KEYWORD),
         whole_lines=frozenset(whole_lines),
         long_lines=tuple(long_lines),
@@ -238,9 +245,9 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
 # Rewrites.
 
 _PREAMBLE = re.compile(
-    r"^\W*(?:(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\b.*"
-    r"|(?:here is|here's|here are|below is|the following is|this is)\b.*(?::|documentation\W*)"
-    r"|(?:documentation|docs)\b[^.]*:?)\W*$",
+    r"^\W*(?:(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\s*[!,.:].*"
+    r"|(?:here is|here's|here are|below is|the following is)\b.*"
+    r"|(?:the )?(?:documentation|docs)(?: for\b[^:]*)?:?)\W*$",
     re.I,
 )
 _EPILOGUE = re.compile(r"^\W*(?:let me know|i hope|hope this|feel free|this documentation|this should)\b.*$", re.I)
@@ -365,8 +372,7 @@ _SYNTAX_WEIGHTS = {
     **dict.fromkeys(["<", ">", "+", "*", "/", "%", "[", "]", ";"], 0.5),
     **dict.fromkeys(["(", ")", "-"], 0.25),  # common in prose too
 }  # fmt: skip
-_SYMBOLIC = frozenset(_SYNTAX_WEIGHTS) - {"and", "or"}
-_OPERATORS = (_SYMBOLIC | {"and", "or", "not", "!", "~", "^", "&", "|", "?", "..", "...", "@"}) - PUNCTUATION
+_OPERATORS = (set(_SYNTAX_WEIGHTS) | {"and", "or", "not", "!", "~", "^", "&", "|", "?", "..", "...", "@"}) - PUNCTUATION
 
 
 def _prose_line(line: str) -> str:
@@ -380,7 +386,7 @@ def _prose_line(line: str) -> str:
 def _syntax_weight(line: str) -> float:
     """How much ``line`` looks like code: operators, braces, attribute access, calls."""
     plain = _URL.sub(" ", line.replace("`", " "))
-    weight = sum(_SYNTAX_WEIGHTS.get(token, 0.0) for token in _LEXER.findall(plain) if token in _SYMBOLIC)
+    weight = sum(_SYNTAX_WEIGHTS.get(token, 0.0) for token in _LEXER.findall(plain))
     return weight + 0.5 * len(_ATTRIBUTE.findall(plain)) + 0.25 * len(_CALL.findall(plain))
 
 
@@ -459,18 +465,13 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
     if len(_READ_ALOUD.findall(prose)) > config.max_spelled_symbols:
         return "spelled_syntax"
     symbols = _lex(_spell_to_symbols(prose))
-    exact_weights = np.array([_EXACT_WEIGHTS[kind] for kind in source.classes])
-    if _best_alignment(symbols, source.tokens, exact_weights) >= config.max_alignment:
+    if _best_alignment(symbols, source.tokens, source.exact_weights) >= config.max_alignment:
         return "code_as_prose"
-    abstract_source = tuple(
-        "<id>" if kind in (IDENTIFIER, STRING) else token for token, kind in zip(source.tokens, source.classes)
-    )
     abstract_doc = [
         "<id>" if (token[:1].isalpha() or token[:1] in "_$") and token not in source.keywords else token
         for token in symbols
     ]
-    abstract_weights = np.array([_ABSTRACT_WEIGHTS[kind] for kind in source.classes])
-    if _best_alignment(abstract_doc, abstract_source, abstract_weights) >= config.max_abstract_alignment:
+    if _best_alignment(abstract_doc, source.abstract_tokens, source.abstract_weights) >= config.max_abstract_alignment:
         return "renamed_code"
     return None
 

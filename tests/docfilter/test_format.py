@@ -43,6 +43,7 @@ def test_blank_lines_between_sections_are_fine():
 WRAPPED = {
     "preamble": ("Sure! Here is the documentation for the function:\n\n" + DOC, "rewritten:preamble"),
     "preamble_here_is": ("Here's the documentation:\n" + DOC, "rewritten:preamble"),
+    "preamble_here_is_sentence": ("Here is the documentation of the function.\n" + DOC, "rewritten:preamble"),
     "documentation_label": ("Documentation:\n" + DOC, "rewritten:preamble"),
     "epilogue": (DOC + "\n\nLet me know if you need anything else!", "rewritten:epilogue"),
     "fence": ("```\n" + DOC + "\n```", "rewritten:fence"),
@@ -63,6 +64,15 @@ WRAPPED = {
 def test_wrappers_and_chatter_are_removed(name):
     doc, reason = WRAPPED[name]
     assert score(doc) == DocCheck(0.5, DOC, reason)
+
+
+@pytest.mark.parametrize(
+    "summary",
+    ["Great circle distance between two points.", "Documentation builder: render the pages.", "Sure-fire retry of a call."],
+)
+def test_summaries_that_start_like_chatter_are_kept(summary):
+    doc = render_doc(summary, STEPS, [("values", "the numbers")], "the mean as a float")
+    assert score(doc) == DocCheck(1.0, doc, "ok")
 
 
 HEADERS = {

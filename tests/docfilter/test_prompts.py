@@ -86,3 +86,11 @@ def test_render_doc_writes_the_defined_structure():
     assert doc == DOC
     assert render_doc("Say hi.", ["Print hi."], parameters=[], returns="nothing").splitlines()[1] == "Parameters: none"
     assert f"{BEHAVIOR}:" in render_doc("Do it.", ["Step."])
+
+
+def test_signature_of_takes_the_first_top_level_function():
+    from batcoder.prompts import signature_of
+
+    assert signature_of(CODE, "python") == "def add(a, b):"
+    assert signature_of("func Add(a, b int) int {\n\treturn a + b\n}\n", "go") == "func Add(a, b int) int"
+    assert signature_of("x = 1\n", "python") is None
