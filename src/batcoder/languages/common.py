@@ -1,9 +1,9 @@
 """Tree-based building blocks shared by the language modules.
 
-Everything here works on byte offsets of tree-sitter nodes, never on regular expressions over code:
-finding nodes with a query, deleting comment/docstring ranges, tidying the lines an edit emptied,
-cutting a definition out of its file with its indentation removed, and collecting the comment block
-written right above a definition.
+Every edit is located by the byte offsets of tree-sitter nodes, never by regular expressions over
+code: finding nodes with a query, deleting comment/docstring ranges, tidying the lines an edit
+emptied, cutting a definition out of its file with its indentation removed, and collecting the
+comment block written right above a definition.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tree_sitter
 import tree_sitter_javascript
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
