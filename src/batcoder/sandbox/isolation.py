@@ -171,7 +171,8 @@ def sandbox_command(inner_argv: list[str], *, scratch_mb: int, mounts: list[Moun
 
 def _hide_home_directories() -> list[str]:
     """Empty tmpfs mounts over /root and $HOME; the Python installation and this package are bound back."""
-    hidden = sorted({str(Path(home).resolve()) for home in ("/root", Path.home()) if Path(home).is_dir()} - {"/"})
+    homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
+    hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
     needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *(p for p in sys.path if p and os.path.isdir(p))}
     argv = []
     for home in hidden:
@@ -192,9 +193,8 @@ def _hide_home_directories() -> list[str]:
     return argv
 
 
-def worker_argv(*, contained: bool, scratch: str, keep: list[str], own_processes: int) -> list[str]:
+def worker_argv(*, contained: bool, scratch: str, own_processes: int) -> list[str]:
     argv = [sys.executable, "-I", str(WORKER_SCRIPT), "--scratch", scratch, "--own-processes", str(own_processes)]
-    argv += [arg for name in keep for arg in ("--keep", name)]
     return argv + (["--contained"] if contained else [])
 
 

@@ -50,13 +50,12 @@ class _Worker:
         if unsafe_no_isolation:
             self._host_scratch = tempfile.mkdtemp(prefix="batcoder-unsafe-")
             argv = isolation.worker_argv(
-                contained=False, scratch=self._host_scratch, keep=[], own_processes=isolation.user_process_count() + 8
+                contained=False, scratch=self._host_scratch, own_processes=isolation.user_process_count() + 8
             )
             command = isolation.SandboxCommand(argv)
         else:
             own = 1 if os.geteuid() == 0 else isolation.user_process_count() + 8
-            keep = [os.path.relpath(mount.target, SCRATCH) for mount in mounts if mount.target.startswith(SCRATCH + "/")]
-            inner = isolation.worker_argv(contained=True, scratch=SCRATCH, keep=keep, own_processes=own)
+            inner = isolation.worker_argv(contained=True, scratch=SCRATCH, own_processes=own)
             command = isolation.sandbox_command(inner, scratch_mb=limits.scratch_mb, mounts=mounts)
         self._lease = command.lease
         self._diagnostics = tempfile.TemporaryFile()

@@ -66,7 +66,6 @@ class CappedStream:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scratch", required=True, help="the writable directory job directories go in")
-    parser.add_argument("--keep", action="append", default=[], help="scratch entries never wiped (mounts)")
     parser.add_argument("--contained", action="store_true", help="alone in a PID namespace: kill(-1) is safe")
     parser.add_argument("--own-processes", type=int, default=1, help="processes of this uid not counting the job")
     options = parser.parse_args()
@@ -222,7 +221,7 @@ def _wipe_scratch(options: argparse.Namespace) -> None:
         function(path)
 
     for entry in os.scandir(options.scratch):
-        if entry.name in options.keep:
+        if os.path.ismount(entry.path):  # e.g. the shared Go build cache
             continue
         if entry.is_dir(follow_symlinks=False):
             os.chmod(entry.path, 0o700)
