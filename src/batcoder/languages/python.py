@@ -16,7 +16,7 @@ from batcoder.languages.common import (
     literal_rows,
     make_function,
     removal_edit,
-    strip_ranges,
+    strip_snippet,
 )
 
 _FUNCTION_TYPES = frozenset({"function_definition"})
@@ -135,9 +135,11 @@ class Python(Language):
         return found
 
     def strip_comments(self, code: str) -> str:
-        data = code.encode("utf-8")
-        root = self.parser.parse(data).root_node
-        edits = [removal_edit(data, comment) for comment in find_nodes(self, root, self.roles.comment)]
+        return strip_snippet(self, code, self._removals, _LITERAL_TYPES)
+
+    def _removals(self, root: tree_sitter.Node, source: bytes) -> list[Edit]:
+        """Every comment, and the docstring of the module and of each class and function."""
+        edits = [removal_edit(source, comment) for comment in find_nodes(self, root, self.roles.comment)]
         bodies = [root] + [
             definition.child_by_field_name("body")
             for definition in find_nodes(self, root, {"function_definition", "class_definition"})
@@ -146,7 +148,7 @@ class Python(Language):
             docstring = _docstring_statement(body)
             if docstring is not None:
                 edits.append(self._docstring_edit(body, docstring[0]))
-        return strip_ranges(self, data, edits, _LITERAL_TYPES)
+        return edits
 
     @staticmethod
     def _docstring_edit(body: tree_sitter.Node, statement: tree_sitter.Node) -> Edit:
