@@ -52,7 +52,7 @@ def test_dedented_text_keeps_literal_lines():
     source = b"class A:\n    def f(self):\n        s = '''\n    raw\n'''\n        return s\n"
     method = find_nodes(PY, PY.parser.parse(source).root_node, {"function_definition"})[0]
     starts_inside, _ = literal_rows(find_nodes(PY, PY.parser.parse(source).root_node, {"string"}))
-    text = dedented_text(source, method.start_byte, method.end_byte, starts_inside)
+    text = dedented_text(source, method.start_byte, method.end_byte, method.start_point.row, starts_inside)
     assert text == "def f(self):\n    s = '''\n    raw\n'''\n    return s"
 
 

@@ -137,7 +137,8 @@ def test_parsers_are_safe_across_threads(language):
 HELLO = {
     "python": 'print("hello")\n',
     "ruby": 'puts "hello"\n',
-    "go": 'package main\n\nimport (\n\t"fmt"\n\t"testing"\n)\n\nfunc TestHello(t *testing.T) { fmt.Println("hello") }\n',
+    "go": 'package main\n\nimport (\n\t"fmt"\n\t"testing"\n)\n\n'
+    'func TestHello(t *testing.T) { fmt.Println("hello") }\n',
     "javascript": 'console.log("hello");\n',
     "java": 'public class Main {\n    public static void main(String[] args) { System.out.println("hello"); }\n}\n',
 }

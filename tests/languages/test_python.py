@@ -63,7 +63,8 @@ def by_name(source):
 def test_finds_every_definition_with_kinds_and_containers():
     functions = by_name(SOURCE)
     assert sorted(functions) == ["area", "deep", "deeper", "inner", "make", "outer", "plain"]
-    assert (functions["outer"].kind, functions["outer"].container, functions["outer"].nested) == ("function", None, False)
+    outer = functions["outer"]
+    assert (outer.kind, outer.container, outer.nested) == ("function", None, False)
     assert (functions["inner"].kind, functions["inner"].nested) == ("function", True)
     assert (functions["area"].kind, functions["area"].container) == ("method", "Shape")
     assert (functions["deep"].container, functions["deep"].nested) == ("Inner", False)

@@ -88,7 +88,8 @@ def test_blocks_and_lambdas_are_not_functions_and_empty_methods_are_skipped():
 
 def test_nested_defs():
     functions = by_name()
-    assert (functions["inner"].nested, functions["inner"].container, functions["inner"].kind) == (True, None, "function")
+    inner = functions["inner"]
+    assert (inner.nested, inner.container, inner.kind) == (True, None, "function")
     assert functions["outer"].nested is False
     assert functions["scaled"].nested is False  # a block is not a function
 

@@ -168,12 +168,11 @@ def strip_ranges(language: Language, source: bytes, edits: Iterable[Edit], liter
     return tidy_lines(edited, touched, starts_inside, ends_inside).decode("utf-8", errors="replace")
 
 
-def dedented_text(source: bytes, start: int, end: int, starts_inside: set[int]) -> str:
-    """``source[start:end]`` with the indentation of its first line removed from every line (lines
-    that begin inside a multi-line literal are kept verbatim)."""
+def dedented_text(source: bytes, start: int, end: int, first_row: int, starts_inside: set[int]) -> str:
+    """``source[start:end]`` (which begins on row ``first_row``) with the indentation of its first line
+    removed from every line; lines that begin inside a multi-line literal are kept verbatim."""
     line_start = source.rfind(b"\n", 0, start) + 1
     width = _indent(source[line_start:start] + b"x")
-    first_row = source.count(b"\n", 0, start)
     lines = source[start:end].split(b"\n")
     out = [lines[0]]
     for offset, line in enumerate(lines[1:], 1):
@@ -199,11 +198,13 @@ def make_function(
     """A :class:`Function` spanning ``outer`` (decorators/annotations included) whose body is ``body``."""
     return Function(
         name=name,
-        code=dedented_text(source, outer.start_byte, outer.end_byte, starts_inside),
+        code=dedented_text(source, outer.start_byte, outer.end_byte, outer.start_point.row, starts_inside),
         start_line=outer.start_point.row + 1,
         end_line=outer.end_point.row + 1,
-        signature=dedented_text(source, outer.start_byte, body.start_byte, starts_inside).rstrip(),
-        body=dedented_text(source, body.start_byte, body.end_byte, starts_inside),
+        signature=dedented_text(
+            source, outer.start_byte, body.start_byte, outer.start_point.row, starts_inside
+        ).rstrip(),
+        body=dedented_text(source, body.start_byte, body.end_byte, body.start_point.row, starts_inside),
         docstring=docstring,
         kind=kind,
         container=container,
@@ -300,11 +301,14 @@ def strip_snippet(
     tree, source = language.parse_snippet(code)
     stripped = strip_ranges(language, source, removals(tree.root_node, source), literal_types)
     for prefix, suffix in language.snippet_wrappers:
-        if source == (prefix + code + suffix).encode("utf-8") and stripped.startswith(prefix) and stripped.endswith(suffix):
+        wrapped = source == (prefix + code + suffix).encode("utf-8")
+        if wrapped and stripped.startswith(prefix) and stripped.endswith(suffix):
             return stripped[len(prefix) : len(stripped) - len(suffix)]
     return stripped
 
 
-def comment_removals(language: Language, comment_types: Iterable[str]) -> Callable[[tree_sitter.Node, bytes], list[Edit]]:
+def comment_removals(
+    language: Language, comment_types: Iterable[str]
+) -> Callable[[tree_sitter.Node, bytes], list[Edit]]:
     """A ``removals`` callback deleting every comment node."""
     return lambda root, source: [removal_edit(source, comment) for comment in find_nodes(language, root, comment_types)]

@@ -58,7 +58,14 @@ class Go(Language):
         call=frozenset({"call_expression"}),
         attribute=frozenset({"selector_expression"}),
         assignment=frozenset(
-            {"assignment_statement", "short_var_declaration", "var_spec", "const_spec", "inc_statement", "dec_statement"}
+            {
+                "assignment_statement",
+                "short_var_declaration",
+                "var_spec",
+                "const_spec",
+                "inc_statement",
+                "dec_statement",
+            }
         ),
         parameter=frozenset({"parameter_declaration", "variadic_parameter_declaration"}),
         branch=frozenset(

@@ -25,7 +25,13 @@ _CONSTRUCTOR_TYPES = frozenset({"constructor_declaration", "compact_constructor_
 _DEFINITION_TYPES = frozenset({"method_declaration"}) | _CONSTRUCTOR_TYPES
 _SCOPE_TYPES = _DEFINITION_TYPES | {"lambda_expression"}
 _TYPE_DECLARATIONS = frozenset(
-    {"class_declaration", "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration"}
+    {
+        "class_declaration",
+        "interface_declaration",
+        "enum_declaration",
+        "record_declaration",
+        "annotation_type_declaration",
+    }
 )
 _LITERAL_TYPES = frozenset({"string_literal", "character_literal"})
 _COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
@@ -43,7 +49,8 @@ def _container_name(node: tree_sitter.Node) -> str | None:
 
 
 def _javadoc(source: bytes, declaration: tree_sitter.Node) -> str | None:
-    docs = [comment for comment in comments_above(source, declaration, _COMMENT_TYPES) if comment.text.startswith(b"/**")]
+    block = comments_above(source, declaration, _COMMENT_TYPES)
+    docs = [comment for comment in block if comment.text.startswith(b"/**")]
     return clean_block_comment(docs[-1].text.decode("utf-8", errors="replace")) if docs else None
 
 

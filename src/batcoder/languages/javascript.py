@@ -49,8 +49,9 @@ def _binding_name(node: tree_sitter.Node) -> str | None:
     if node.type in ("class_declaration", "class") and node.child_by_field_name("name") is not None:
         return _text(node.child_by_field_name("name"))
     parent = node.parent
-    if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("name").type == "identifier":
-        return _text(parent.child_by_field_name("name"))
+    if parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        return _text(name) if name.type == "identifier" else None
     if parent is not None and parent.type == "assignment_expression":
         return _text(parent.child_by_field_name("left"))
     return None

@@ -24,7 +24,9 @@ from batcoder.languages.common import (
 )
 
 _DEFINITION_TYPES = frozenset({"method", "singleton_method"})
-_LITERAL_TYPES = frozenset({"string", "heredoc_body", "regex", "subshell", "string_array", "symbol_array", "delimited_symbol"})
+_LITERAL_TYPES = frozenset(
+    {"string", "heredoc_body", "regex", "subshell", "string_array", "symbol_array", "delimited_symbol", "uninterpreted"}
+)
 _COMMENT_TYPES = frozenset({"comment"})
 
 
