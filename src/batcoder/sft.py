@@ -1,2 +1,338 @@
-def register(subparsers):  # placeholder until the area lands
-    pass
+"""``batcoder sft``: supervised warm-up on the corpus's own docstring <-> code pairs.
+
+This is a warm-up, not the method: a randomly initialised tiny model (``batcoder model init-tiny``)
+knows nothing, so before an RL run on CPU it is trained to write a function's docstring from its
+comment-free code (code2doc) and the code from the docstring (doc2code), using exactly the prompts
+the RL rollout uses. Only functions that have a docstring take part. It also serves as the
+"SFT on synthetic pairs" baseline later. The loss is on response tokens only (the reply and its
+EOS), averaged over the batch's response tokens; AdamW, linear warm-up, gradient clipping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DIRECTIONS = ("both", "code2doc", "doc2code")
+
+
+@dataclass
+class SFTConfig:
+    """Settings of the supervised warm-up."""
+
+    steps: int = 300  # optimizer steps
+    lr: float = 1e-3  # peak learning rate (1e-3 suits a tiny random model; use ~1e-5 for a pretrained one)
+    batch_size: int = 8  # examples per optimizer step
+    max_length: int = 512  # examples longer than this many tokens (prompt + response) are skipped
+    direction: str = "both"  # which pairs to train on: both, code2doc or doc2code
+    give_signature: bool = False  # show the signature in doc2code prompts (match the RL config)
+    warmup_steps: int = 10  # linear learning-rate warm-up
+    weight_decay: float = 0.0  # AdamW weight decay
+    max_grad_norm: float = 1.0  # gradient clipping
+    split: str = "train"  # corpus split to train on
+    eval_examples: int = 64  # examples whose loss is reported before and after training
+    seed: int = 0  # data order and initial state
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {self.direction!r}")
+        for name in ("steps", "batch_size", "max_length", "eval_examples"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+
+@dataclass
+class SFTResult:
+    output_dir: Path
+    examples: int  # training examples (prompt, response) built
+    skipped: dict[str, int]  # corpus rows or examples left out, by reason (no docstring, too long, ...)
+    loss_before: float  # mean response-token loss on the first eval_examples, before training
+    loss_after: float  # the same after training
+
+
+@dataclass(frozen=True)
+class Example:
+    prompt_ids: list[int]
+    response_ids: list[int]  # the reply's tokens followed by EOS; the only tokens with a loss
+
+
+_PARAMETER_SECTION = re.compile(r"(?:args|arguments|parameters|params|keyword arguments)\s*:?$", re.I)
+_RETURN_SECTION = re.compile(r"(?:returns?|yields?)\s*:?\s*(.*)$", re.I)
+_OTHER_SECTION = re.compile(r"(?:raises|throws|exceptions|examples?|notes?|see also|attributes|todo)\s*:?$", re.I)
+_UNDERLINE = re.compile(r"-{3,}$")
+_SPHINX_PARAMETER = re.compile(r":param\s+(?:[^:]*\s)?\**(\w+):\s*(.*)$")
+_TAG_PARAMETER = re.compile(r"@param\s+(?:\{[^}]*\}\s*)?\[?(\w+)\]?\s*(?:\[[^\]]*\]\s*)?[-:]?\s*(.*)$")
+_TAG_RETURN = re.compile(r"(?::returns?:|@returns?)\s*(?:\{[^}]*\}\s*)?(?:\[[^\]]*\]\s*)?(.*)$")
+_LISTED_PARAMETER = re.compile(r"\**(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(])")
+
+
+def structured_doc(docstring: str) -> str | None:
+    """A corpus docstring rewritten into the documentation format of :mod:`batcoder.prompts`.
+
+    The description's first sentence is the summary and its other sentences the behaviour steps
+    (the summary again when there are none); parameters and the return value come from Google,
+    NumPy, Sphinx (``:param x:``) or tag (``@param x``) sections, and are omitted when absent.
+    ``None`` when the docstring has no description.
+    """
+    from batcoder.prompts import render_doc
+
+    description: list[str] = []
+    parameters: list[list[str]] = []
+    returns: list[str] = []
+    section = "description"
+    for raw_line in docstring.strip().splitlines():
+        line = raw_line.strip()
+        if not line or _UNDERLINE.match(line) or line.startswith(">>>"):
+            continue
+        if match := _SPHINX_PARAMETER.match(line) or _TAG_PARAMETER.match(line):
+            parameters.append([match.group(1), match.group(2)])
+            section = "parameters"
+        elif match := _TAG_RETURN.match(line):
+            returns.append(match.group(1))
+            section = "returns"
+        elif line.startswith((":", "@")) or _OTHER_SECTION.match(line):
+            section = "other"
+        elif _PARAMETER_SECTION.match(line):
+            section = "parameters"
+        elif (match := _RETURN_SECTION.match(line)) and (line.endswith(":") or section != "description"):
+            returns.append(match.group(1))
+            section = "returns"
+        elif section == "parameters" and (match := _LISTED_PARAMETER.match(line)):
+            parameters.append([match.group(1), match.group(2)])
+        elif section == "parameters" and parameters:
+            parameters[-1][1] = f"{parameters[-1][1]} {line}".strip()
+        elif section == "returns":
+            returns.append(line)
+        elif section == "description":
+            description.append(line)
+    sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(description)) if s.strip()]
+    if not sentences:
+        return None
+    described = [(name, " ".join(meaning.split())) for name, meaning in parameters if meaning.strip()]
+    return render_doc(
+        summary=sentences[0],
+        behavior=sentences[1:] or sentences[:1],
+        parameters=described or None,
+        returns=" ".join(" ".join(returns).split()) or None,
+    )
+
+
+def pair_messages(row: dict, config: SFTConfig) -> tuple[list[tuple[list[dict], str]], str]:
+    """(messages, reply) pairs for one corpus row, prompted exactly as the RL rollout prompts: the
+    code is comment- and docstring-free and the documentation is in the prompts' format. Returns
+    the pairs and, when there are none, why."""
+    from batcoder import docfilter, prompts
+    from batcoder.languages import get_language
+
+    language = row["language"]
+    code = get_language(language).strip_comments(row["code"]).strip("\n")
+    doc = structured_doc(row.get("docstring") or "")
+    if not code or doc is None:
+        return [], "no docstring"
+    verdict = docfilter.check(doc, code, language)
+    if not verdict.valid:  # never teach a documentation the RL reward would reject
+        return [], f"docfilter {verdict.reason}"
+    doc = verdict.doc
+    pairs = []
+    if config.direction in ("both", "code2doc"):
+        pairs.append((prompts.code_to_doc_messages(code, language), doc))
+    if config.direction in ("both", "doc2code"):
+        signature = prompts.signature_of(code, language) if config.give_signature else None
+        pairs.append((prompts.doc_to_code_messages(doc, language, signature), f"```{language}\n{code}\n```"))
+    return pairs, ""
+
+
+def build_pairs(rows, config: SFTConfig) -> tuple[list[tuple[list[dict], str]], dict[str, int]]:
+    """(messages, reply) pairs from corpus rows, and the counts of rows skipped, by reason."""
+    from batcoder.languages import available_languages
+
+    known = set(available_languages())
+    pairs: list[tuple[list[dict], str]] = []
+    skipped: dict[str, int] = {}
+    for row in rows:
+        row_pairs, reason = pair_messages(row, config) if row.get("language") in known else ([], "unknown language")
+        if not row_pairs:
+            skipped[reason] = skipped.get(reason, 0) + 1
+        pairs.extend(row_pairs)
+    return pairs, skipped
+
+
+def tokenize_pairs(pairs, tokenizer, max_length: int) -> tuple[list[Example], int]:
+    """Examples for the pairs that fit in ``max_length`` tokens, and how many did not."""
+    from batcoder.models import encode_prompt, render_prompt
+
+    examples, too_long = [], 0
+    for messages, reply in pairs:
+        prompt_ids = encode_prompt(tokenizer, render_prompt(tokenizer, messages))
+        response_ids = tokenizer(reply, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        if len(prompt_ids) + len(response_ids) > max_length:
+            too_long += 1
+        else:
+            examples.append(Example(prompt_ids, response_ids))
+    return examples, too_long
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def collate(examples: list[Example], pad_id: int, device):
+    """Right-padded input ids, attention mask, and labels that are -100 except on response tokens."""
+    import torch
+
+    width = max(len(e.prompt_ids) + len(e.response_ids) for e in examples)
+    input_ids, attention_mask, labels = [], [], []
+    for example in examples:
+        ids = example.prompt_ids + example.response_ids
+        padding = width - len(ids)
+        input_ids.append(ids + [pad_id] * padding)
+        attention_mask.append([1] * len(ids) + [0] * padding)
+        labels.append([-100] * len(example.prompt_ids) + example.response_ids + [-100] * padding)
+    as_tensor = lambda rows: torch.tensor(rows, device=device)  # noqa: E731
+    return as_tensor(input_ids), as_tensor(attention_mask), as_tensor(labels)
+
+
+def mean_response_loss(model, examples: list[Example], pad_id: int, batch_size: int) -> float:
+    """Mean cross-entropy per response token over ``examples`` (no gradients)."""
+    import torch
+
+    total_loss, total_tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start : start + batch_size]
+            input_ids, attention_mask, labels = collate(batch, pad_id, model.device)
+            tokens = int((labels[:, 1:] != -100).sum())
+            loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+            total_loss += float(loss) * tokens
+            total_tokens += tokens
+    return total_loss / total_tokens
+
+
+def run_sft(
+    model_path: str | os.PathLike,
+    corpus_path: str | os.PathLike,
+    output_dir: str | os.PathLike,
+    config: SFTConfig | None = None,
+    *,
+    device: str | None = None,
+    progress: bool = True,
+) -> SFTResult:
+    """Warm up the model at ``model_path`` on ``corpus_path``'s docstring/code pairs and save the
+    result (a plain HF model directory) to ``output_dir``."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from batcoder.data import read_corpus
+    from batcoder.models import load_model, save_model
+
+    config = config or SFTConfig()
+    pairs, skipped = build_pairs(read_corpus(corpus_path, split=config.split), config)
+    if not pairs:
+        raise ValueError(
+            f"{corpus_path}: no usable docstring/code pairs in split {config.split!r} "
+            f"(skipped: {format_counts(skipped) or 'nothing, the split is empty'})"
+        )
+    model, tokenizer = load_model(model_path, device=device)
+    examples, too_long = tokenize_pairs(pairs, tokenizer, config.max_length)
+    if too_long:
+        skipped["longer than max_length"] = too_long
+    if not examples:
+        raise ValueError(f"all {len(pairs)} examples are longer than max_length={config.max_length} tokens")
+    pad_id = tokenizer.pad_token_id
+    eval_set = examples[: config.eval_examples]
+    model.eval()
+    loss_before = mean_response_loss(model, eval_set, pad_id, config.batch_size)
+
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / max(1, config.warmup_steps))
+    )
+    order: list[int] = []
+    model.train()
+    bar = tqdm(range(config.steps), desc="sft", unit="step", disable=not progress)
+    for _ in bar:
+        batch = []
+        while len(batch) < config.batch_size:
+            if not order:  # a new epoch in a fresh seeded order
+                order = torch.randperm(len(examples), generator=generator).tolist()
+            batch.append(examples[order.pop()])
+        input_ids, attention_mask, labels = collate(batch, pad_id, model.device)
+        loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise RuntimeError(f"SFT loss became {loss_value}; lower --lr (now {config.lr})")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step()
+        schedule.step()
+        bar.set_postfix(loss=f"{loss_value:.3f}")
+
+    model.eval()
+    loss_after = mean_response_loss(model, eval_set, pad_id, config.batch_size)
+    output_dir = Path(output_dir)
+    save_model(model, tokenizer, output_dir, merge_lora=True)
+    record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
+              "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
+              "loss_after": loss_after, "config": asdict(config)}
+    temporary = output_dir / ".batcoder_sft.json.partial"
+    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, output_dir / "batcoder_sft.json")
+    return SFTResult(output_dir, len(examples), skipped, loss_before, loss_after)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sft",
+        help="supervised warm-up on the corpus's own docstring<->code pairs",
+        description=(
+            "Supervised warm-up: train a model on the corpus's own docstring->code and code->docstring pairs "
+            "(functions with a docstring), formatted with the RL prompts, loss on the reply only. A warm-up, not "
+            "the method: it gives a tiny random CPU model (`batcoder model init-tiny`) something to improve "
+            "before RL, and doubles as the SFT-on-pairs baseline. Writes a plain Hugging Face model directory "
+            "with batcoder_sft.json recording the warm-up."
+        ),
+    )
+    defaults = SFTConfig()
+    parser.add_argument("--model", required=True, help="model directory or hub id to start from")
+    parser.add_argument("--corpus", required=True, help="corpus JSONL (from `batcoder data build`)")
+    parser.add_argument("--output", required=True, help="directory to write the warmed-up model to")
+    parser.add_argument("--steps", type=int, default=defaults.steps, help="optimizer steps")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate (1e-3 for the tiny model)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="examples per step")
+    parser.add_argument("--max-length", type=int, default=defaults.max_length, help="skip longer examples (tokens)")
+    parser.add_argument("--direction", choices=DIRECTIONS, default=defaults.direction, help="which pairs to train on")
+    parser.add_argument("--give-signature", action="store_true", help="show the signature in doc->code prompts")
+    parser.add_argument("--split", default=defaults.split, help="corpus split to train on")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when available)")
+    parser.set_defaults(func=run_sft_command)
+
+
+def run_sft_command(args: argparse.Namespace) -> int:
+    from batcoder.cli import UserError
+
+    try:
+        config = SFTConfig(
+            steps=args.steps, lr=args.lr, batch_size=args.batch_size, max_length=args.max_length,
+            direction=args.direction, give_signature=args.give_signature, split=args.split, seed=args.seed,
+        )
+        result = run_sft(args.model, args.corpus, args.output, config, device=args.device)
+    except (OSError, ValueError) as error:
+        raise UserError(str(error)) from error
+    print(
+        f"sft warm-up: {result.examples} examples (skipped: {format_counts(result.skipped) or 'none'}), response loss "
+        f"{result.loss_before:.3f} -> {result.loss_after:.3f}; model written to {result.output_dir}"
+    )
+    return 0
