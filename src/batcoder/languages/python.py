@@ -1,4 +1,8 @@
-"""Python: functions (async, decorated, nested, methods), PEP 257 docstrings, ``#`` comments."""
+"""Python: functions (async, decorated, nested, methods), PEP 257 docstrings, ``#`` comments.
+
+A lambda is an expression, not a definition, and is not returned by :meth:`functions`. Stripping
+removes the docstring of the module and of every class and function (a body left empty gets ``pass``).
+"""
 
 from __future__ import annotations
 
