@@ -365,11 +365,12 @@ def _render(sections: _Sections) -> str:
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _ATTRIBUTE = re.compile(r"\b(?!(?:e\.g|i\.e|etc|vs)\b)[A-Za-z_]\w*\.[A-Za-z_]\w*\b")
 _CALL = re.compile(r"\b[A-Za-z_]\w*\(")
+_MARKUP_TAG = re.compile(r"</?(?:code|tt|b|i|em|strong|var|kbd|samp)>", re.I)  # inline markup of doc comments
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _SYNTAX_WEIGHTS = {
     **dict.fromkeys(["+=", "-=", "*=", "/=", "%=", ":=", "//=", "**=", "<<=", ">>=", "++"], 1.5),  # prose never updates
-    **dict.fromkeys(["=", "==", "!=", "<=", ">=", "&&", "||", "->", "=>", "::", "<<", ">>", "**", "{", "}"], 1.0),
-    **dict.fromkeys(["<", ">", "+", "*", "/", "%", "[", "]", ";"], 0.5),
+    **dict.fromkeys(["=", "==", "!=", "<=", ">=", "&&", "||", "->", "=>", "<<", ">>", "**", "{", "}"], 1.0),
+    **dict.fromkeys(["<", ">", "+", "*", "/", "%", "[", "]", ";", "::"], 0.5),
     **dict.fromkeys(["(", ")", "-"], 0.25),  # common in prose too
 }  # fmt: skip
 _OPERATORS = (set(_SYNTAX_WEIGHTS) | {"and", "or", "not", "!", "~", "^", "&", "|", "?", "..", "...", "@"}) - PUNCTUATION
@@ -380,6 +381,8 @@ def _prose_line(line: str) -> str:
     line = _LIST_MARKER.sub("", line)
     if (match := _HEADER.match(line)) and match.group("colon"):
         line = match.group("rest")
+    line = re.sub(r"(?<![\w+])\+(\w+)\+(?![\w+])", r"\1", line)  # RDoc's +name+
+    line = _MARKUP_TAG.sub(" ", line)
     return re.sub(r"`+|(?<!\w)\*{1,2}(?=\S)|(?<=\S)\*{1,2}(?!\w)", " ", line).strip()
 
 
@@ -495,7 +498,7 @@ def _rejection(text: str, config: DocFilterConfig) -> str | None:
         return "not_prose"
     if len(re.findall(r"[A-Za-z]{2,}", text)) < config.min_words:
         return "too_short"
-    prose_lines = [_prose_line(line) for line in lines]
+    prose_lines = [prose for prose in map(_prose_line, lines) if prose]  # headers alone are no repetition
     repeated = len(prose_lines) - len(set(prose_lines))
     if repeated >= 2 and repeated > config.max_repeated_line_ratio * len(lines):
         return "repetitive"

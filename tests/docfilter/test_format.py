@@ -161,3 +161,14 @@ def test_config_rejects_bad_thresholds(field, value):
 def test_unknown_language_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown language"):
         check(DOC, CODE, "cobol")
+
+
+def test_doc_comment_markup_is_prose():
+    doc = render_doc(
+        "Convert <code>text</code> to upper case.",
+        ["Upper-case every letter of +text+ and return the copy."],
+        [("text", "the <tt>String</tt> to convert")],
+        "a new String",
+    )
+    code = "def shout(text)\n  text.upcase\nend\n"
+    assert check(doc, code, "ruby") == DocCheck(1.0, doc, "ok")
