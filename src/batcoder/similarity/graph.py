@@ -49,6 +49,11 @@ _PLAIN_ASSIGN = frozenset({None, "=", ":="})
 _INCREMENTS = ("++", "--")
 _QUOTES = re.compile(r"""^[A-Za-z@%]*(\"\"\"|'''|["'`])|(\"\"\"|'''|["'`])$""")
 _SUBSCRIPT_WORDS = ("subscript", "index", "element_reference", "array_access", "slice")
+# A call's argument list with a single argument is looked through, so that ``f(x for x in xs)`` and
+# ``f((x for x in xs))`` (a generator passed bare or parenthesised) build the same graph.
+_ARGUMENT_LISTS = frozenset({"argument_list", "arguments"})
+# Node types that mean the same thing: Python's bare ``a, b`` and parenthesised ``(a, b)`` tuples.
+_SAME_AS = {"expression_list": "tuple"}
 
 # Edge kinds; the WL kernel sees each in both directions.
 SEQ, CONTROL, DATA = "seq", "cd", "dd"
@@ -60,9 +65,7 @@ class Graph:
 
     labels: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # 0-based source row of each node (when recorded)
-    sources: list[int] = field(default_factory=list)  # edge i goes from sources[i] to targets[i] ...
-    targets: list[int] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)  # ... and is of kind kinds[i]
+    edges: list[tuple[int, int, str]] = field(default_factory=list)  # (source, target, kind)
     statements: list[int] = field(default_factory=list)  # nodes that are statements of some block
     data_edges: set[tuple[int, int]] = field(default_factory=set)  # (definition, use)
 
@@ -128,10 +131,7 @@ class _Builder:
         return len(labels) - 1
 
     def add_edge(self, source: int, target: int, kind: str) -> None:
-        graph = self.graph
-        graph.sources.append(source)
-        graph.targets.append(target)
-        graph.kinds.append(kind)
+        self.graph.edges.append((source, target, kind))
 
     def add_data_edge(self, definition: int, use: int) -> None:
         if (definition, use) not in self.graph.data_edges:
@@ -202,17 +202,29 @@ class _Builder:
         operator = None
         kind = node.type
         target_fields = self.target_fields.get(kind, ())
-        for child, field_name in self.child_nodes():
-            if not child.is_named:
-                if field_name == "operators" and operator is not None:
-                    operator = f"{operator} {child.type}"  # Python's "not in", "is not"
-                elif field_name == "operator" or field_name == "operators" or child.type in _INCREMENTS:
-                    operator = child.type
-                continue
-            if field_name in _PARAMETER_FIELDS:
-                emitted.append((self.visit_parameters(child), "params"))
-                continue
-            self.visit(child, kind, field_name, in_target or field_name in target_fields, emitted)
+        cursor = self.cursor
+        if cursor.goto_first_child():
+            while True:
+                child = cursor.node
+                if child.is_named:
+                    field_name = cursor.field_name
+                    if field_name in _PARAMETER_FIELDS:
+                        emitted.append((self.visit_parameters(child), "params"))
+                    else:
+                        self.visit(child, kind, field_name, in_target or field_name in target_fields, emitted)
+                else:
+                    token = child.type
+                    if token in _INCREMENTS:
+                        operator = token
+                    else:
+                        field_name = cursor.field_name
+                        if field_name == "operator":
+                            operator = token
+                        elif field_name == "operators":  # Python comparisons; "not in", "is not"
+                            operator = token if operator is None else f"{operator} {token}"
+                if not cursor.goto_next_sibling():
+                    break
+            cursor.goto_parent()
         position = 0
         for index, (child_id, label) in enumerate(emitted):
             if label is None:
@@ -490,9 +502,12 @@ class _Builder:
             text = self.text(node)
             out.append((self.add_node(f"{kind}:{text}" if len(text) <= LONG_STRING else kind, node), field_name))
             return
+        if kind in _ARGUMENT_LISTS and node.named_child_count == 1:
+            self.visit_transparent(node, parent_type, field_name, in_target, out)
+            return
         if in_target and (kind in self.plain_types or _is_subscript(kind)):
             in_target = False  # ``a.b = v`` / ``a[i] = v`` read ``a``, they do not rebind it
-        node_id = self.add_node(kind, node)
+        node_id = self.add_node(_SAME_AS.get(kind, kind), node)
         out.append((node_id, field_name))
         children, operator = self.visit_children(node, in_target)
         labels = self.graph.labels

@@ -77,7 +77,7 @@ def dataflow_items(language: str, code: str) -> Counter | None:
     if graph is None:
         return None
     parent: dict[int, int] = {}
-    for source, target, kind in zip(graph.sources, graph.targets, graph.kinds):
+    for source, target, kind in graph.edges:
         if kind not in (DATA, CONTROL, SEQ):
             parent.setdefault(target, source)
     labels = graph.labels

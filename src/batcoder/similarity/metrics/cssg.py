@@ -51,8 +51,9 @@ class Features:
 
 
 @cache
-def _edge_code(kind_and_direction: str) -> int:
-    return stable_id(kind_and_direction)
+def _edge_codes(kind: str) -> tuple[int, int]:
+    """Codes for following an edge of ``kind`` forwards and backwards."""
+    return stable_id(">" + kind), stable_id("<" + kind)
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -72,9 +73,10 @@ def wl_features(graph: Graph) -> Features:
     # Every edge is followed in both directions: a neighbour's label is combined with a code for the
     # edge's kind and direction, the combined labels are summed (an order-free multiset hash) and
     # mixed with the node's own label. All arithmetic is uint64 and wraps.
-    receivers = np.array(graph.sources + graph.targets, dtype=np.int64)
-    senders = np.array(graph.targets + graph.sources, dtype=np.int64)
-    codes = np.array([_edge_code(">" + kind) for kind in graph.kinds] + [_edge_code("<" + kind) for kind in graph.kinds], np.uint64)
+    sources, targets, kinds = zip(*graph.edges)
+    receivers = np.array(sources + targets, dtype=np.int64)
+    senders = np.array(targets + sources, dtype=np.int64)
+    codes = np.array([_edge_codes(kind) for kind in kinds], dtype=np.uint64).T.ravel()  # forward codes, backward codes
     order = np.argsort(receivers, kind="stable")
     receivers, senders, codes = receivers[order], senders[order], codes[order]
     node_count = len(graph.labels)
@@ -123,7 +125,7 @@ def _statement_signatures(graph: Graph) -> list[tuple[str, ...]]:
     """For each statement, the sorted labels of its syntax subtree (what "the same statement" means
     for the explanation: equal up to names, layout and the canonical rewrites)."""
     children: dict[int, list[int]] = {}
-    for source, target, kind in zip(graph.sources, graph.targets, graph.kinds):
+    for source, target, kind in graph.edges:
         if kind not in (DATA, CONTROL, SEQ):
             children.setdefault(source, []).append(target)
     signatures = []
