@@ -20,7 +20,7 @@ repeating the original docstring is not a leak); the documentation is prose, so 
 lexer cuts it into the same shapes. Reasons are short strings for counting: ``ok``;
 ``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,headers,order}`` and
 ``incomplete:missing_{parameters,returns}`` (score 0.5, several joined by ``,``);
-``invalid:{empty,too_long,structured,not_prose,too_short,repetitive,duplicate_section,
+``invalid:{empty,too_long,template,structured,not_prose,too_short,repetitive,duplicate_section,
 missing_summary,missing_behavior}`` and ``leak:{fenced_code,indented_code,copied_line,token_run,
 inline_code,code_syntax,spelled_syntax,code_as_prose,renamed_code}`` (score 0).
 """
@@ -35,7 +35,7 @@ import numpy as np
 import tree_sitter
 
 from batcoder.languages import SyntaxRoles, get_language, walk
-from batcoder.prompts import BEHAVIOR, OPTIONAL_SECTIONS, PARAMETERS, REQUIRED_SECTIONS, RETURNS, SUMMARY
+from batcoder.prompts import BEHAVIOR, DOC_FORMAT, OPTIONAL_SECTIONS, PARAMETERS, REQUIRED_SECTIONS, RETURNS, SUMMARY
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,9 @@ _SECTION_OF = {
     "return value": RETURNS, "returns": RETURNS, "return": RETURNS, "output": RETURNS,
     "behavior": BEHAVIOR, "behaviour": BEHAVIOR, "steps": BEHAVIOR, "algorithm": BEHAVIOR,
 }  # fmt: skip
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+•>]|\d+[.)])\s+")
+# The prompt's placeholders ("<one-line summary>", "<step>"): a policy that echoes the template wrote nothing.
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in sorted(set(re.findall(r"<[^<>\n]+>", DOC_FORMAT)))))
 _NONE_CONTENT = re.compile(r"^\W*(?:none|nothing|n/a|no parameters|no arguments)\W*$", re.I)
 
 
@@ -487,6 +489,8 @@ def _rejection(text: str, config: DocFilterConfig) -> str | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(text) > config.max_chars or len(lines) > config.max_lines:
         return "too_long"
+    if _PLACEHOLDER.search(text):
+        return "template"
     if text[:1] in "{[":
         try:
             json.loads(text)
@@ -513,7 +517,7 @@ def check(doc: str, code: str, language: str, config: DocFilterConfig = DEFAULT_
     text, notes = _unwrap(doc)
     if not text:
         return DocCheck(0.0, text, "invalid:empty")
-    if (problem := _rejection(text, config)) in ("too_long", "structured"):
+    if (problem := _rejection(text, config)) in ("too_long", "template", "structured"):
         return DocCheck(0.0, text, f"invalid:{problem}")
     if leak := _find_leak(text, source, config):
         return DocCheck(0.0, text, f"leak:{leak}")

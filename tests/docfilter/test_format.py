@@ -127,6 +127,8 @@ def test_rewrites_and_missing_sections_combine():
         ("Mean.", "invalid:too_short"),
         (DOC.split("\n")[0] + "\n" + "\n".join(f"{i}. Add the next value." for i in range(1, 60)), "invalid:too_long"),
         ("?? !! @@ 12 34 56 78 90 ^^ ~ ?? !! @@ 11 22 33 ;; Mean of values", "invalid:not_prose"),
+        ("<one-line summary>\nParameters:\n- <name>: <meaning>\nReturns: <what it returns>\nBehavior:\n1. <step>", "invalid:template"),
+        (DOC + "\n3. <step>", "invalid:template"),
         ('{"summary": "Compute the mean of a list.", "returns": "the mean", "behavior": ["Divide the sum by the count."]}', "invalid:structured"),
         ("Compute the mean.\nBehavior:\n" + "\n".join(f"{i}. Add the values again." for i in range(1, 8)), "invalid:repetitive"),
         (DOC[DOC.index("Parameters:") :], "invalid:missing_summary"),

@@ -131,6 +131,7 @@ LEAKS = {
         "renamed_spelled_out": HEAD["python"] + "Behavior:\n1. Let s be 0.\n2. For it in xs, if it cost greater than 0, s plus equals it cost times it qty.\n3. Return s times 1 plus r.",
         "json_dump": json.dumps({"summary": "Total price.", "steps": ["total = 0", "for item in items:", "if item.price > 0:", "total += item.price * item.quantity", "return total * (1 + tax_rate)"]}, indent=2),
         "pseudo_code": HEAD["python"] + "Behavior:\nBEGIN\n  total <- 0\n  FOR EACH item IN items DO\n    IF item.price > 0 THEN total <- total + item.price * item.quantity\n  END FOR\n  RETURN total * (1 + tax_rate)\nEND",
+        "blockquote": with_step(PY_TOTAL_DOC, "Then:") + "\n> total = 0\n> for item in items:\n>     total += item.price * item.quantity",
         "one_line_statements": HEAD["python"] + "Behavior:\n1. total = 0; for item in items: total += item.price*item.quantity; return total*(1+tax_rate)",
     },
     "ruby": {
