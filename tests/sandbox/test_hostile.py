@@ -13,16 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from batcoder.sandbox import Limits, SandboxPool, execute
+from batcoder.sandbox import Limits, SandboxPool, execute, isolation
 
 pytestmark = pytest.mark.timeout(120)
 
 LIMITS = Limits(timeout_s=3.0, memory_mb=512, max_processes=32, max_file_mb=8, max_output_bytes=1 << 16, scratch_mb=32)
 
 
+@pytest.fixture(scope="module", params=["bwrap", "unshare"])
+def backend(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(2, LIMITS) as shared_pool:
+def pool(backend):
+    with SandboxPool(2, LIMITS, backend=backend) as shared_pool:
         yield shared_pool
 
 
@@ -209,10 +214,10 @@ def test_no_network_even_to_localhost(pool):
             server.accept()
 
 
-def test_environment_secrets_are_invisible(monkeypatch):
+def test_environment_secrets_are_invisible(monkeypatch, backend):
     monkeypatch.setenv("BATCODER_FAKE_API_TOKEN", "hunter2-secret")
     program = "import os\nprint(sorted(os.environ))\nassert 'hunter2-secret' not in repr(dict(os.environ))\n"
-    result = execute(program, "python", LIMITS)
+    result = execute(program, "python", LIMITS, backend=backend)
     assert result.passed, result
     assert "BATCODER_FAKE_API_TOKEN" not in result.stdout
     assert set(eval(result.stdout)) <= {"PATH", "HOME", "LANG", "TMPDIR", "LC_CTYPE"}
@@ -226,10 +231,10 @@ def test_killing_the_parent_only_fails_the_program(pool, attack):
     assert pool.run("assert 1 + 1 == 2\n", "python").passed  # the pool replaced the sandbox
 
 
-def test_gigabytes_of_stdout_are_capped():
+def test_gigabytes_of_stdout_are_capped(backend):
     started = time.monotonic()
     program = "import os\nchunk = b'x' * (1 << 20)\nfor _ in range(4096):\n    os.write(1, chunk)\n"
-    result = execute(program, "python", LIMITS)
+    result = execute(program, "python", LIMITS, backend=backend)
     assert result.status == "failed" and "output limit" in result.detail
     assert len(result.stdout) <= LIMITS.max_output_bytes
     assert time.monotonic() - started < 30
@@ -255,8 +260,10 @@ def test_process_and_thread_cap(pool):
     assert int(result.stdout) < LIMITS.max_processes
 
 
-def test_the_leftover_check_sees_an_escapee_that_unsafe_mode_cannot_contain():
+def test_the_leftover_check_sees_an_escapee_that_unsafe_mode_cannot_contain(monkeypatch, tmp_path):
     """Positive control for ``processes_mentioning``: without a PID namespace a setsid escapee survives."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither bwrap nor unshare: unsafe mode is all there is
+    monkeypatch.setattr(isolation, "_backend_problem", lambda backend: "hidden by the test")
     token = f"unsafe-escapee-{uuid.uuid4().hex}"
     program = f"import subprocess, sys\nsubprocess.Popen({sleeper(token)}, start_new_session=True)\n"
     with pytest.warns(RuntimeWarning, match="WITHOUT ISOLATION"):

@@ -156,22 +156,29 @@ def test_result_api():
 
 
 @pytest.fixture
-def without_bwrap(monkeypatch, tmp_path):
-    """Pretend bubblewrap is not installed (an empty PATH) and forget the cached probe."""
-    monkeypatch.setenv("PATH", str(tmp_path))
-    isolation._isolation_problem.cache_clear()
+def clean_probe_cache():
+    isolation._backend_problem.cache_clear()
     yield
-    isolation._isolation_problem.cache_clear()
+    isolation._backend_problem.cache_clear()
 
 
-def test_refuses_without_isolation_and_names_the_missing_feature(without_bwrap):
-    with pytest.raises(IsolationUnavailable, match="bubblewrap"):
+def path_with(tmp_path, *names):
+    """A PATH directory holding only links to the named host programs."""
+    for name in names:
+        (tmp_path / name).symlink_to(shutil.which(name))
+    return str(tmp_path)
+
+
+def test_refuses_without_isolation_and_names_the_missing_features(monkeypatch, tmp_path, clean_probe_cache):
+    monkeypatch.setenv("PATH", path_with(tmp_path))
+    with pytest.raises(IsolationUnavailable, match="bubblewrap.*unshare"):
         execute(PYTHON_PROGRAM, "python")
-    with pytest.raises(IsolationUnavailable, match="bubblewrap"):
+    with pytest.raises(IsolationUnavailable, match="bwrap"):
         SandboxPool(1)
 
 
-def test_unsafe_override_runs_with_a_loud_warning(without_bwrap, capsys):
+def test_unsafe_override_runs_with_a_loud_warning(monkeypatch, tmp_path, clean_probe_cache, capsys):
+    monkeypatch.setenv("PATH", path_with(tmp_path))
     with pytest.warns(RuntimeWarning, match="WITHOUT ISOLATION"):
         result = execute(PYTHON_PROGRAM, "python", unsafe_no_isolation=True)
     assert result.passed
@@ -180,14 +187,26 @@ def test_unsafe_override_runs_with_a_loud_warning(without_bwrap, capsys):
         assert execute("import os\nos._exit(0)\n", "python", unsafe_no_isolation=True).status == "failed"
 
 
-def test_refuses_when_namespaces_cannot_be_created(monkeypatch, tmp_path):
-    fake_bwrap = tmp_path / "bwrap"
-    fake_bwrap.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
-    fake_bwrap.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{shutil.os.environ['PATH']}")
-    isolation._isolation_problem.cache_clear()
-    try:
-        with pytest.raises(IsolationUnavailable, match="namespace"):
-            SandboxPool(1)
-    finally:
-        isolation._isolation_problem.cache_clear()
+def test_unsafe_flag_still_isolates_when_isolation_works(recwarn):
+    with SandboxPool(1, unsafe_no_isolation=True) as pool:
+        assert pool.backend is not None
+    assert not [warning for warning in recwarn if "WITHOUT ISOLATION" in str(warning.message)]
+
+
+def test_falls_back_to_unshare_without_bubblewrap(monkeypatch, tmp_path, clean_probe_cache):
+    monkeypatch.setenv("PATH", path_with(tmp_path, "unshare", "setpriv"))
+    with SandboxPool(1) as pool:
+        assert pool.backend == "unshare"
+        assert pool.run(PYTHON_PROGRAM, "python").passed
+        assert not pool.run("open('/var/tmp/batcoder-should-not-exist', 'w')\n", "python").passed
+
+
+def test_refuses_when_namespaces_cannot_be_created(monkeypatch, tmp_path, clean_probe_cache):
+    for name in ("bwrap", "unshare"):
+        fake = tmp_path / name
+        fake.write_text("#!/bin/sh\necho 'No permissions to create new namespace' >&2\nexit 1\n")
+        fake.chmod(0o755)
+    (tmp_path / "setpriv").symlink_to(shutil.which("setpriv"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(IsolationUnavailable, match="No permissions to create new namespace"):
+        SandboxPool(1)

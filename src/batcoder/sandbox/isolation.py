@@ -1,4 +1,4 @@
-"""How a sandbox is built: the bubblewrap command line that confines one worker, and its checks.
+"""How a sandbox is built: the command that confines one worker, and the checks that it can be built.
 
 Inside the sandbox the whole filesystem is mounted read-only; the only writable place is a private,
 size-limited tmpfs on /tmp (plus the writable caches a runner asks for, e.g. Go's build cache).
@@ -6,21 +6,23 @@ Network, PID, IPC and UTS namespaces are private, the environment is empty apart
 sets, and the home directories of the evaluating user (and /root) are hidden behind empty tmpfs
 mounts, with only the Python installation bound back in.
 
-Two ways in, depending on who we are:
+Two backends build the same sandbox: **bubblewrap** when it works here, otherwise **unshare**
+(util-linux) for the namespaces, with the worker itself doing the mounts and dropping privileges
+before it runs anything (``worker.confine``). And two ways in, depending on who we are:
 
-* **root**: bubblewrap runs privileged (no user namespace) and ``setpriv`` drops the supervisor to a
-  dedicated uid leased for this sandbox alone, with every capability and the bounding set dropped and
-  ``no_new_privs`` set. A uid of its own makes ``RLIMIT_NPROC`` count exactly this sandbox's
-  processes, and the program cannot read root-only files or signal anything outside.
-* **any other user**: bubblewrap creates an unprivileged user namespace (nested ones are disabled).
-  ``RLIMIT_NPROC`` then counts all of the user's processes, so the limit is raised by the number the
-  user already runs.
+* **root**: no user namespace; the supervisor is dropped to a dedicated uid leased for this sandbox
+  alone, with every capability and the bounding set dropped and ``no_new_privs`` set. A uid of its own
+  makes ``RLIMIT_NPROC`` count exactly this sandbox's processes, and the program cannot read root-only
+  files or signal anything outside.
+* **any other user**: an unprivileged user namespace. ``RLIMIT_NPROC`` then counts all of the user's
+  processes, so the limit is raised by the number the user already runs.
 """
 
 from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import logging
 import os
 import shutil
@@ -62,36 +64,54 @@ class SandboxCommand:
     lease: "UidLease | None" = None
 
 
-def check_isolation() -> None:
-    """Raise :class:`IsolationUnavailable` unless a sandbox can be built here (probed once per process)."""
-    problem = _isolation_problem()
-    if problem:
-        raise IsolationUnavailable(problem)
+def check_isolation(backend: str | None = None) -> str:
+    """The backend that will confine workers: ``backend`` if given, else the first of "bwrap" and
+    "unshare" that works here (probed once per process). :class:`IsolationUnavailable` naming what is
+    missing otherwise."""
+    if backend is not None and backend not in BACKEND_NAMES:
+        raise ValueError(f"unknown sandbox backend {backend!r}; choose from {', '.join(BACKEND_NAMES)}")
+    problems = []
+    for candidate in [backend] if backend else list(BACKEND_NAMES):
+        problem = _backend_problem(candidate)
+        if problem is None:
+            return candidate
+        problems.append(f"{BACKEND_NAMES[candidate]}: {problem}")
+    raise IsolationUnavailable("; ".join(problems))
 
 
 @functools.cache
-def _isolation_problem() -> str | None:
+def _backend_problem(backend: str) -> str | None:
     if sys.platform != "linux":
         return f"Linux namespaces (this is {sys.platform})"
-    if shutil.which("bwrap") is None:
-        return "bubblewrap: `bwrap` is not on PATH (install the bubblewrap package)"
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            return "setpriv (util-linux) is not on PATH; it drops root to a sandbox uid"
-    elif _read_int("/proc/sys/user/max_user_namespaces") == 0:
-        return "unprivileged user namespaces (/proc/sys/user/max_user_namespaces is 0)"
     if not hasattr(os, "pidfd_open"):
         return "os.pidfd_open (Python >= 3.9 on Linux >= 5.3)"
-    probe = sandbox_command(["/bin/true"], scratch_mb=1, mounts=[], probe=True)
+    if os.geteuid() != 0 and _read_int("/proc/sys/user/max_user_namespaces") == 0:
+        return "unprivileged user namespaces (/proc/sys/user/max_user_namespaces is 0)"
+    executables = {"bwrap": ("bwrap", "setpriv"), "unshare": ("unshare",)}[backend]
+    missing = [name for name in executables[: None if os.geteuid() == 0 else 1] if shutil.which(name) is None]
+    if missing:
+        return f"`{'`, `'.join(missing)}` not on PATH"
+    return _probe(backend)
+
+
+BACKEND_NAMES = {"bwrap": "bubblewrap", "unshare": "unshare (mount + PID + network namespaces)"}
+
+
+def _probe(backend: str) -> str | None:
+    """Start a worker in a sandbox of this kind and let it exit at once: None when that works."""
+    inner = worker_argv(contained=True, scratch=SCRATCH, own_processes=1)
+    command = sandbox_command(inner, scratch_mb=1, mounts=[], backend=backend)
     try:
-        completed = subprocess.run(probe.argv, capture_output=True, text=True, timeout=30, **probe.popen_kwargs)
+        completed = subprocess.run(
+            command.argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, **command.popen_kwargs
+        )
     finally:
-        if probe.lease:
-            probe.lease.release()
-    if completed.returncode != 0:
-        reason = completed.stderr.strip().splitlines()[-1:] or [f"exit status {completed.returncode}"]
-        return f"bubblewrap cannot create the sandbox's namespaces here: {reason[0]}"
-    return None
+        if command.lease:
+            command.lease.release()
+    if completed.returncode == 0 and '"ready"' in completed.stdout:
+        return None
+    reason = completed.stderr.strip().splitlines()[-1:] or [f"exit status {completed.returncode}"]
+    return f"cannot create the sandbox here: {reason[0]}"
 
 
 def _read_int(path: str) -> int | None:
@@ -149,48 +169,81 @@ def shared_cache_dir(name: str) -> Path:
     return path
 
 
-def sandbox_command(inner_argv: list[str], *, scratch_mb: int, mounts: list[Mount], probe: bool = False) -> SandboxCommand:
+def sandbox_command(
+    inner_argv: list[str], *, scratch_mb: int, mounts: list[Mount], backend: str | None = None
+) -> SandboxCommand:
     """The command that runs ``inner_argv`` confined (see the module docstring)."""
-    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    argv += ["--perms", "1777", "--size", str(scratch_mb << 20), "--tmpfs", SCRATCH]
-    argv += _hide_home_directories()
-    for mount in mounts:
+    backend = backend or check_isolation()
+    layout = _Layout.build(scratch_mb, mounts)
+    lease = UidLease() if os.geteuid() == 0 else None
+    if backend == "bwrap":
+        return SandboxCommand(_bwrap_argv(layout, lease, inner_argv), lease=lease)
+    argv = [_host_program("unshare"), "--mount", "--pid", "--net", "--ipc", "--uts", "--cgroup", "--fork", "--kill-child"]
+    argv += ["--mount-proc", "--propagation", "private"]
+    if lease is None:
+        argv += ["--map-root-user"]
+    confine = {**layout.as_dict(), "uid": lease and lease.uid, "gid": lease and SANDBOX_GID}
+    argv += ["--", *inner_argv, "--confine", json.dumps(confine)]
+    env = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8", "HOME": SCRATCH}
+    return SandboxCommand(argv, popen_kwargs={"env": env, "cwd": "/"}, lease=lease)
+
+
+@dataclass
+class _Layout:
+    """The sandbox's filesystem on top of the read-only host root."""
+
+    scratch_bytes: int  # size of the tmpfs on SCRATCH
+    hidden: list[str]  # directories covered by an empty tmpfs (home directories)
+    exposed: list[str]  # read-only binds back inside hidden ones (the Python installation)
+    mounts: list[Mount]
+
+    @classmethod
+    def build(cls, scratch_mb: int, mounts: list[Mount]) -> "_Layout":
+        homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
+        hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
+        needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *(p for p in sys.path if p and os.path.isdir(p))}
+        inside = {str(Path(path).resolve()) for path in needed} - set(hidden)
+        inside = {path for path in inside if any(Path(path).is_relative_to(home) for home in hidden)}
+        exposed = sorted(path for path in inside if not any(Path(path).is_relative_to(outer) for outer in inside - {path}))
+        return cls(scratch_mb << 20, hidden, exposed, mounts)
+
+    def as_dict(self) -> dict:
+        mounts = [[mount.source, mount.target, mount.writable] for mount in self.mounts]
+        return {"scratch": SCRATCH, "scratch_bytes": self.scratch_bytes, "hidden": self.hidden, "exposed": self.exposed, "mounts": mounts}
+
+
+def _host_program(name: str) -> str:
+    """``name`` resolved on the evaluator's PATH (the sandbox's own PATH is fixed)."""
+    path = shutil.which(name)
+    if path is None:
+        raise IsolationUnavailable(f"`{name}` is not on PATH")
+    return path
+
+
+def _bwrap_argv(layout: _Layout, lease: UidLease | None, inner_argv: list[str]) -> list[str]:
+    argv = [_host_program("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    argv += ["--perms", "1777", "--size", str(layout.scratch_bytes), "--tmpfs", SCRATCH]
+    created = set()
+    for home in layout.hidden:
+        argv += ["--tmpfs", home]
+    for path in layout.exposed:
+        home = next(home for home in layout.hidden if Path(path).is_relative_to(home))
+        for parent in reversed(Path(path).relative_to(home).parents[:-1]):
+            directory = str(Path(home) / parent)
+            if directory not in created:  # bwrap would create it mode 0700, unreachable for the sandbox uid
+                created.add(directory)
+                argv += ["--perms", "0755", "--dir", directory]
+        argv += ["--ro-bind", path, path]
+    for mount in layout.mounts:
         argv += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--chdir", SCRATCH]
     argv += ["--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", SCRATCH]
-    if os.geteuid() != 0:
-        argv += ["--unshare-user", "--disable-userns", "--", *inner_argv]
-        return SandboxCommand(argv)
-    lease = UidLease()
+    if lease is None:
+        return argv + ["--unshare-user", "--disable-userns", "--", *inner_argv]
     argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--"]
-    argv += ["setpriv", "--reuid", str(lease.uid), "--regid", str(SANDBOX_GID), "--clear-groups"]
-    argv += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *inner_argv]
-    return SandboxCommand(argv, lease=lease)
-
-
-def _hide_home_directories() -> list[str]:
-    """Empty tmpfs mounts over /root and $HOME; the Python installation and this package are bound back."""
-    homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
-    hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
-    needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *(p for p in sys.path if p and os.path.isdir(p))}
-    argv = []
-    for home in hidden:
-        argv += ["--tmpfs", home]
-        exposed = sorted(
-            {str(Path(path).resolve()) for path in needed if Path(path).resolve().is_relative_to(home)} - {home}
-        )
-        created = set()
-        for path in exposed:
-            if any(Path(path).is_relative_to(outer) for outer in exposed if outer != path):
-                continue  # already inside another bind
-            for parent in reversed(Path(path).relative_to(home).parents[:-1]):
-                directory = str(Path(home) / parent)
-                if directory not in created:
-                    created.add(directory)
-                    argv += ["--perms", "0755", "--dir", directory]
-            argv += ["--ro-bind", path, path]
-    return argv
+    argv += [_host_program("setpriv"), "--reuid", str(lease.uid), "--regid", str(SANDBOX_GID), "--clear-groups"]
+    return argv + ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *inner_argv]
 
 
 def worker_argv(*, contained: bool, scratch: str, own_processes: int) -> list[str]:

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 from batcoder.sandbox import isolation
-from batcoder.sandbox.isolation import SANDBOX_PATH, SCRATCH, check_isolation, warn_unsafe
+from batcoder.sandbox.isolation import SANDBOX_PATH, SCRATCH, IsolationUnavailable, check_isolation, warn_unsafe
 from batcoder.sandbox.limits import ExecutionResult, Limits
 from batcoder.sandbox.runners import available_runners, get_runner
 
@@ -44,10 +44,10 @@ class SandboxError(RuntimeError):
 class _Worker:
     """One sandbox with a supervisor inside, spoken to over its stdin/stdout."""
 
-    def __init__(self, limits: Limits, unsafe_no_isolation: bool):
+    def __init__(self, limits: Limits, backend: str | None):
         mounts = [mount for language in available_runners() for mount in get_runner(language).mounts()]
         self._host_scratch = None
-        if unsafe_no_isolation:
+        if backend is None:  # unsafe mode
             self._host_scratch = tempfile.mkdtemp(prefix="batcoder-unsafe-")
             argv = isolation.worker_argv(
                 contained=False, scratch=self._host_scratch, own_processes=isolation.user_process_count() + 8
@@ -56,7 +56,7 @@ class _Worker:
         else:
             own = 1 if os.geteuid() == 0 else isolation.user_process_count() + 8
             inner = isolation.worker_argv(contained=True, scratch=SCRATCH, own_processes=own)
-            command = isolation.sandbox_command(inner, scratch_mb=limits.scratch_mb, mounts=mounts)
+            command = isolation.sandbox_command(inner, scratch_mb=limits.scratch_mb, mounts=mounts, backend=backend)
         self._lease = command.lease
         self._diagnostics = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -137,16 +137,27 @@ class SandboxPool:
     pairs on all workers and yields results in input order.
     """
 
-    def __init__(self, workers: int = 1, limits: Limits | None = None, unsafe_no_isolation: bool = False):
+    def __init__(
+        self,
+        workers: int = 1,
+        limits: Limits | None = None,
+        unsafe_no_isolation: bool = False,
+        *,
+        backend: str | None = None,
+    ):
+        """``backend``: "bwrap" or "unshare"; by default the first that works here. Without either,
+        :class:`IsolationUnavailable` unless ``unsafe_no_isolation`` (then: a loud warning and no sandbox)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers = workers
         self.limits = limits or Limits()
-        self.unsafe_no_isolation = unsafe_no_isolation
-        if unsafe_no_isolation:
+        try:
+            self.backend = check_isolation(backend)
+        except IsolationUnavailable:
+            if not unsafe_no_isolation:
+                raise
             warn_unsafe()
-        else:
-            check_isolation()
+            self.backend = None
         # Workers are started on these long-lived threads: bwrap's --die-with-parent fires when the
         # *thread* that started it ends, so they must not be started on short-lived caller threads.
         self._spawner = ThreadPoolExecutor(min(workers, 8), thread_name_prefix="sandbox-spawner")
@@ -158,7 +169,7 @@ class SandboxPool:
             self._idle.put(future.result())
 
     def _start_worker(self) -> _Worker:
-        return _Worker(self.limits, self.unsafe_no_isolation)
+        return _Worker(self.limits, self.backend)
 
     def __enter__(self) -> "SandboxPool":
         return self
@@ -265,8 +276,13 @@ def verdict(reply: dict) -> ExecutionResult:
 
 
 def execute(
-    program: str, language: str, limits: Limits | None = None, *, unsafe_no_isolation: bool = False
+    program: str,
+    language: str,
+    limits: Limits | None = None,
+    *,
+    unsafe_no_isolation: bool = False,
+    backend: str | None = None,
 ) -> ExecutionResult:
     """Run one complete program (solution + tests) in a fresh sandbox and judge it."""
-    with SandboxPool(1, limits, unsafe_no_isolation=unsafe_no_isolation) as pool:
+    with SandboxPool(1, limits, unsafe_no_isolation=unsafe_no_isolation, backend=backend) as pool:
         return pool.run(program, language)

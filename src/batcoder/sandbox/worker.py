@@ -68,9 +68,12 @@ def main() -> None:
     parser.add_argument("--scratch", required=True, help="the writable directory job directories go in")
     parser.add_argument("--contained", action="store_true", help="alone in a PID namespace: kill(-1) is safe")
     parser.add_argument("--own-processes", type=int, default=1, help="processes of this uid not counting the job")
+    parser.add_argument("--confine", help="JSON layout: build the sandbox's mounts and drop privileges first")
     options = parser.parse_args()
-    if options.contained and os.getppid() != 1:
-        sys.exit("worker: --contained needs a private PID namespace (parent must be PID 1)")
+    if options.confine:
+        confine(json.loads(options.confine))
+    if options.contained and 1 not in (os.getpid(), os.getppid()):
+        sys.exit("worker: --contained needs a private PID namespace (it or its parent must be PID 1)")
     # Not dumpable: programs running as the same uid cannot ptrace us or open /proc/<pid>/mem|fd.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     requests = os.fdopen(os.dup(0), "rb")
@@ -190,7 +193,7 @@ def _kill_everything(pid: int, contained: bool) -> None:
     """Kill the program and everything it started.
 
     In a private PID namespace ``kill(-1, SIGKILL)`` reaches every process but PID 1 (the sandbox's
-    init, which reaps orphans) and ourselves, including setsid escapees and double-forked daemons;
+    init: bubblewrap's, or ourselves under unshare) and ourselves, including setsid escapees and double-forked daemons;
     new forks cannot slip through because a fork racing with a fatal signal is aborted by the kernel.
     Uncontained (unsafe mode) we can only kill the program's session.
     """
@@ -209,6 +212,13 @@ def _kill_everything(pid: int, contained: bool) -> None:
         others = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, me)]
         if not others or others == [pid]:  # our own child stays a zombie until we reap it
             return
+        if me == 1:  # we are the namespace's init: orphans are ours to reap (the program's status is not)
+            for other in others:
+                if other != pid:
+                    try:
+                        os.waitpid(other, os.WNOHANG)
+                    except ChildProcessError:
+                        pass
         time.sleep(0.001)
     raise RuntimeError("processes survived SIGKILL for 5 s")
 
@@ -302,6 +312,91 @@ def _exit_code(exit_request: SystemExit) -> int:
         return code & 0xFF
     print(code, file=sys.stderr)
     return 1
+
+
+# --- confinement for the unshare backend (bubblewrap does all of this itself) -----------------------
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 21
+MOUNT_OPTION_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+                      "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 38, 24, 28
+ALL_SECUREBITS_LOCKED = 0xEF  # NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE (+ locks), KEEP_CAPS locked off
+CAPABILITY_VERSION_3 = 0x20080522
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def confine(layout: dict) -> None:
+    """Turn a fresh mount + PID (+ user) namespace into the sandbox bubblewrap would have built, then
+    drop every privilege: the host root read-only, a size-limited tmpfs on the scratch directory, the
+    home directories hidden with the Python installation bound back, the runners' mounts; finally a
+    leased uid (when started as root) or, in a user namespace, root without any capability."""
+    _mount(None, "/", None, MS_REC | (1 << 18))  # MS_PRIVATE: nothing propagates back to the host
+    # Bind sources may lie under the home directories about to be hidden: hold them open first.
+    exposed = [(os.open(path, os.O_PATH), path, False) for path in layout["exposed"]]
+    mounts = [(os.open(source, os.O_PATH), target, writable) for source, target, writable in layout["mounts"]]
+    for mount_point, options in _mount_table():
+        if mount_point == "/proc" or mount_point.startswith("/proc/") or "ro" in options:
+            continue
+        _remount_read_only(mount_point, options)
+    _mount("tmpfs", layout["scratch"], "tmpfs", MS_NOSUID | MS_NODEV, f"size={layout['scratch_bytes']},mode=1777")
+    for home in layout["hidden"]:
+        _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+    for source_fd, target, writable in exposed + mounts:
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        _bind(f"/proc/self/fd/{source_fd}", target, writable)
+        os.close(source_fd)
+    os.chdir(layout["scratch"])
+    if _libc.prctl(PR_SET_SECUREBITS, ALL_SECUREBITS_LOCKED, 0, 0, 0) != 0:
+        _fail("prctl(PR_SET_SECUREBITS)")
+    for capability in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the last capability: fine
+    if layout.get("uid") is not None:
+        os.setgroups([])
+        os.setgid(layout["gid"])
+        os.setuid(layout["uid"])
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    no_capabilities = (ctypes.c_uint32 * 6)()
+    if _libc.capset(header, no_capabilities) != 0:
+        _fail("capset")
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+
+
+def _mount_table() -> list[tuple[str, set[str]]]:
+    table = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.split()
+            mount_point = fields[4].encode().decode("unicode_escape")  # \040 and friends
+            table.append((mount_point, set(fields[5].split(","))))
+    return table
+
+
+def _remount_read_only(mount_point: str, options: set[str]) -> None:
+    # The flags a mount already has must be repeated, or the kernel refuses (locked in user namespaces).
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+    for option in options:
+        flags |= MOUNT_OPTION_FLAGS.get(option, 0)
+    _mount(None, mount_point, None, flags)
+
+
+def _bind(source: str, target: str, writable: bool) -> None:
+    _mount(source, target, None, MS_BIND | MS_REC)
+    if not writable:
+        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    encode = lambda value: None if value is None else value.encode()  # noqa: E731
+    if _libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) != 0:
+        _fail(f"mount {source or ''} on {target}")
+
+
+def _fail(what: str) -> None:
+    error = ctypes.get_errno()
+    sys.exit(f"worker: cannot confine the sandbox: {what}: {os.strerror(error)}")
 
 
 if __name__ == "__main__":
