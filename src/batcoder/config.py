@@ -52,7 +52,7 @@ class RolloutConfig:
     max_code_tokens: int = _field(384, "max new tokens of a reconstruction")
     give_signature: bool = _field(False, "show the original signature in the doc→code prompt")
     similarity_metric: str = _field("cssg", "similarity metric S(c, c') (see `batcoder similarity --help`)")
-    reward_workers: int = _field(1, "worker processes scoring similarity")
+    reward_workers: int = _field(1, "worker processes scoring similarity; 0 scores in the main process (no overlap)")
     chunk_functions: int = _field(4, "functions generated per chunk; a chunk is scored while the next one generates")
     backend: str = _field("hf", "generation backend")
 
@@ -71,7 +71,7 @@ class RLConfig:
     lr: float = _field(1e-6, "AdamW learning rate")
     weight_decay: float = _field(0.0, "AdamW weight decay")
     scheduler: Literal["constant", "cosine", "linear"] = _field("constant", "learning-rate schedule after warm-up")
-    warmup_steps: int = _field(0, "optimizer steps of linear learning-rate warm-up")
+    warmup_steps: int = _field(0, "RL steps of linear learning-rate warm-up")
     dynamic_sampling: bool = _field(True, "drop groups with no reward variance and sample more functions")
     dynamic_sampling_limit: int = _field(2, "max extra rollout rounds per step for dynamic sampling")
     train_stages: Literal["both", "code2doc", "doc2code"] = _field(
@@ -104,12 +104,12 @@ class TrainConfig:
 
 _POSITIVE = {
     "rollout.functions_per_step", "rollout.docs_per_function", "rollout.max_doc_tokens",
-    "rollout.max_code_tokens", "rollout.reward_workers", "rollout.chunk_functions", "rl.epochs",
+    "rollout.max_code_tokens", "rollout.chunk_functions", "rl.epochs",
     "rl.micro_batch_size", "rl.grad_accumulation", "run.steps", "run.log_every", "run.keep_last",
 }
 _NON_NEGATIVE = {
     "rl.kl_beta", "rl.clip_eps", "rl.grad_clip", "rl.lr", "rl.weight_decay", "rl.warmup_steps",
-    "rl.dynamic_sampling_limit", "run.checkpoint_every", "model.lora_rank", "model.lora_dropout",
+    "rl.dynamic_sampling_limit", "run.checkpoint_every", "rollout.reward_workers", "model.lora_rank", "model.lora_dropout",
     "data.max_code_chars",
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import signal
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,11 @@ def load_functions(config) -> tuple[list, int]:
         if len(row["code"]) > config.data.max_code_chars:
             skipped += 1
             continue
-        language = get_language(row["language"])
+        try:
+            language = get_language(row["language"])
+        except ValueError:  # a language this installation does not know
+            skipped += 1
+            continue
         code = language.strip_comments(row["code"]).strip("\n")
         definitions = language.functions(code)
         if not code or not definitions:
@@ -397,7 +402,9 @@ def train(config, resume: bool = False) -> TrainResult:
                     else:  # NaN/Inf guard: drop this update, keep the run alive, count it
                         skipped_updates += 1
                     optimizer.zero_grad(set_to_none=True)
-            scheduler.step()
+            with warnings.catch_warnings():  # steps with nothing to train never call optimizer.step()
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step\(\)` before")
+                scheduler.step()
             step += 1
             update_done = time.perf_counter()
 
