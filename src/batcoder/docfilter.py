@@ -49,7 +49,7 @@ class DocFilterConfig:
     min_letter_ratio: float = 0.6  # letters / non-space characters below this is "not prose"
     max_repeated_line_ratio: float = 0.3  # share of non-empty lines that repeat an earlier line
     copied_line_min_tokens: int = 4  # a doc line equal to a source line of at least this many tokens leaks
-    embedded_line_min_tokens: int = 8  # a source line of this many tokens found inside a doc line leaks
+    embedded_line_min_tokens: int = 8  # a source line this long inside a doc line leaks (header, assignments: 4)
     max_token_run: int = 10  # longest run of consecutive source tokens a documentation may repeat
     max_inline_code_tokens: int = 12  # longest `inline code` span allowed, in tokens
     max_inline_code_share: float = 0.35  # share of the documentation's tokens allowed inside backticks
@@ -94,6 +94,7 @@ _LEXER = re.compile(
     r"|===|!==|\*\*=|//=|>>=|<<=|\.\.\.|:=|==|!=|<=|>=|\+=|-=|\*=|/=|%=|&&|\|\||->|=>|::|<<|>>|\*\*|//|\+\+|--|\.\."
     r"|\S"
 )
+_ASSIGNMENTS = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "%=", "//=", "**=", "<<=", ">>="})
 _CANONICAL = {"===": "==", "!==": "!=", "&&": "and", "||": "or", "!": "not", "nil": "none", "null": "none"}
 PUNCTUATION = frozenset("()[]{},;.:")
 
@@ -222,11 +223,14 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
             else:
                 classes.append(leaf_class)
     whole_lines, long_lines = set(), []
-    for line in stripped.splitlines():
-        length = len(_lex(line))
-        if length >= config.copied_line_min_tokens:
+    for number, line in enumerate(stripped.strip().splitlines()):
+        line_tokens = _lex(line)
+        if len(line_tokens) >= config.copied_line_min_tokens:
             whole_lines.add(_strip_line(line))
-        if length >= config.embedded_line_min_tokens:
+            # The header and assignments are never honest prose, even inside a sentence.
+            if number == 0 or _ASSIGNMENTS.intersection(line_tokens):
+                long_lines.append(_strip_line(line).lower())
+        if len(line_tokens) >= config.embedded_line_min_tokens:
             long_lines.append(_strip_line(line).lower())
     n = config.max_token_run
     return _Source(
