@@ -51,7 +51,9 @@ def library_roots() -> dict[str, tuple[Path, str]]:
     return roots
 
 
-def sample_functions(language_name: str, root: Path, pattern: str, limit: int, rng: random.Random) -> list[tuple[str, str]]:
+def sample_functions(
+    language_name: str, root: Path, pattern: str, limit: int, rng: random.Random
+) -> list[tuple[str, str]]:
     """(comment-free code, honest documentation) pairs."""
     language = get_language(language_name)
     files = sorted(path for path in root.glob(pattern) if "_test" not in path.name)

@@ -151,7 +151,8 @@ _SPELLED_OUT = [
 
 # Punctuation read aloud: honest prose says "the price of each item", a leak says "item dot price".
 _READ_ALOUD = re.compile(
-    r"\b(?:dot(?! product)|(?:open|close|opening|closing) (?:paren|parenthesis|bracket|square bracket|brace|curly brace)"
+    r"\b(?:dot(?! product)"
+    r"|(?:open|close|opening|closing) (?:paren|parenthesis|bracket|square bracket|brace|curly brace)"
     r"|(?:plus|minus|times) equals|equals equals|double equals|not equals)\b",
     re.I,
 )
@@ -235,7 +236,7 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
     n = config.max_token_run
     return _Source(
         tokens=tuple(tokens),
-        abstract_tokens=tuple("<id>" if kind in (IDENTIFIER, STRING) else token for token, kind in zip(tokens, classes)),
+        abstract_tokens=tuple("<id>" if kind in (IDENTIFIER, STRING) else tok for tok, kind in zip(tokens, classes)),
         exact_weights=np.array([_EXACT_WEIGHTS[kind] for kind in classes]),
         abstract_weights=np.array([_ABSTRACT_WEIGHTS[kind] for kind in classes]),
         keywords=frozenset(token for token, kind in zip(tokens, classes) if kind == KEYWORD),
