@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 from batcoder.sandbox import isolation
-from batcoder.sandbox.isolation import SANDBOX_PATH, SCRATCH, IsolationUnavailable, check_isolation, warn_unsafe
+from batcoder.sandbox.isolation import SANDBOX_PATH, SCRATCH, check_isolation, warn_unsafe
 from batcoder.sandbox.limits import ExecutionResult, Limits
 from batcoder.sandbox.runners import available_runners, get_runner
 
@@ -145,19 +145,18 @@ class SandboxPool:
         *,
         backend: str | None = None,
     ):
-        """``backend``: "bwrap" or "unshare"; by default the first that works here. Without either,
-        :class:`IsolationUnavailable` unless ``unsafe_no_isolation`` (then: a loud warning and no sandbox)."""
+        """``backend``: "bwrap" or "unshare"; by default the first that works here, and
+        :class:`IsolationUnavailable` when neither does. ``unsafe_no_isolation``: no sandbox at all
+        (resource limits only), with a loud warning."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.workers = workers
         self.limits = limits or Limits()
-        try:
-            self.backend = check_isolation(backend)
-        except IsolationUnavailable:
-            if not unsafe_no_isolation:
-                raise
+        if unsafe_no_isolation:
             warn_unsafe()
             self.backend = None
+        else:
+            self.backend = check_isolation(backend)
         # Workers are started on these long-lived threads: bwrap's --die-with-parent fires when the
         # *thread* that started it ends, so they must not be started on short-lived caller threads.
         self._spawner = ThreadPoolExecutor(min(workers, 8), thread_name_prefix="sandbox-spawner")
