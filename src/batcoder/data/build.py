@@ -160,7 +160,7 @@ def _check(config: CorpusConfig, output: str | Path) -> None:
     filters = config.filters
     problems = [
         (not 0.0 <= config.valid_fraction < 1.0, f"--valid-fraction must be in [0, 1), got {config.valid_fraction}"),
-        (not 0.0 < config.near_duplicate_threshold <= 1.0, f"--near-dup-threshold must be in (0, 1], got {config.near_duplicate_threshold}"),
+        (not 0.0 < config.near_duplicate_threshold <= 0.98, f"--near-dup-threshold must be in (0, 0.98] (MinHash LSH needs 2+ bands), got {config.near_duplicate_threshold}"),
         (filters.min_lines > filters.max_lines, f"--min-lines {filters.min_lines} exceeds --max-lines {filters.max_lines}"),
         (filters.min_chars > filters.max_chars, f"--min-chars {filters.min_chars} exceeds --max-chars {filters.max_chars}"),
         (not 0.0 < config.contamination_overlap <= 1.0, f"--contamination-overlap must be in (0, 1], got {config.contamination_overlap}"),

@@ -16,7 +16,6 @@ are added with ``--decontaminate``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -32,13 +31,12 @@ NGRAM = 10
 BENCHMARK_TEXT_FIELDS = ("prompt", "text", "code", "canonical_solution", "solution")
 
 
-def ngram_hashes(text: str, n: int = NGRAM) -> set[int]:
-    """64-bit hashes of the token n-grams of ``text`` (the whole text when it has fewer tokens)."""
+def ngrams(text: str, n: int = NGRAM) -> set[str]:
+    """The token n-grams of ``text``, each joined by spaces (the whole text when it has fewer tokens)."""
     words = tokens(text)
-    if not words:
-        return set()
-    spans = [words] if len(words) < n else (words[i : i + n] for i in range(len(words) - n + 1))
-    return {int.from_bytes(hashlib.blake2b("\x00".join(span).encode(), digest_size=8).digest(), "big") for span in spans}
+    if len(words) < n:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def humaneval_problems() -> Iterator[dict]:
@@ -78,7 +76,7 @@ class BenchmarkIndex:
     def __init__(self, language: Language, files: Iterable[str | Path] = ()):
         """``language`` is the corpus language, used to strip the benchmark files' programs (MBPP is
         Python, a MultiPL-E file is given for the corpus language); HumanEval is always Python."""
-        self.ngrams: set[int] = set()
+        self.ngrams: set[str] = set()
         self.problems = 0
         python = get_language("python")
         for problem in humaneval_problems():
@@ -95,7 +93,7 @@ class BenchmarkIndex:
                     self._add_program(row["prompt"] + row["canonical_solution"], language)
 
     def _add_text(self, text: str) -> None:
-        self.ngrams |= ngram_hashes(text)
+        self.ngrams |= ngrams(text)
 
     def _add_program(self, text: str, language: Language) -> None:
         self._add_text(text)
@@ -107,8 +105,8 @@ class BenchmarkIndex:
 
     def overlap(self, text: str) -> float:
         """The fraction of ``text``'s n-grams that occur in the benchmarks."""
-        ngrams = ngram_hashes(text)
-        return len(ngrams & self.ngrams) / len(ngrams) if ngrams else 0.0
+        found = ngrams(text)
+        return len(found & self.ngrams) / len(found) if found else 0.0
 
     def contaminates(self, *texts: str | None, min_overlap: float = 0.5) -> bool:
         return any(self.overlap(text) >= min_overlap for text in texts if text)
