@@ -181,6 +181,10 @@ LEAKS = {
 
 # Honest documentation of small functions: it names parameters, the function, short expressions.
 HONEST = [
+("python", "def fetch(url, timeout=10):\n    response = requests.get(url, timeout=timeout)\n    response.raise_for_status()\n    return response.json()\n",
+ "Download a JSON document over HTTP.\nParameters:\n- url: the address, e.g. https://example.com/data.json\n- timeout: seconds to wait (10 by default)\nReturns: the decoded JSON value, i.e. a dict or a list\nBehavior:\n1. Send a GET request to `url`, giving up after `timeout` seconds.\n2. Raise an error if the server answers with an error status (4xx or 5xx).\n3. Decode the body as JSON with `response.json()` and return it."),
+("go", "func Index(s, substr string) int {\n\tn := len(substr)\n\tfor i := 0; i+n <= len(s); i++ {\n\t\tif s[i:i+n] == substr {\n\t\t\treturn i\n\t\t}\n\t}\n\treturn -1\n}\n",
+ "Index returns the position of the first occurrence of substr in s, or -1.\nParameters:\n- s: the string to search\n- substr: the string to find\nReturns: the index of the first match, or -1 when substr does not occur in s\nBehavior:\n1. Let n be the length of substr.\n2. For every start position i from 0 while i + n is at most `len(s)`, compare the slice of s of length n at i with substr.\n3. Return i at the first match.\n4. Return -1 if no position matches."),
 ("python", "def last_index(items):\n    return len(items) - 1\n",
  "Return the index of the last element of a list.\nParameters:\n- items: the list\nReturns: `len(items) - 1`, the last valid index\nBehavior:\n1. Return `len(items) - 1`."),
 ("python", "def decrement(n):\n    return n - 1\n",
