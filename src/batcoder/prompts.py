@@ -67,7 +67,7 @@ def render_doc(summary: str, behavior: list[str], parameters: list[tuple[str, st
                returns: str | None = None) -> str:
     """Documentation in the defined format; ``parameters``/``returns`` of ``None`` omit the section.
 
-    ``parameters=[]`` writes "Parameters: none". Used to build warm-up targets and canonical rewrites.
+    ``parameters=[]`` writes "Parameters: none". Builds the warm-up targets (:func:`batcoder.sft.structured_doc`).
     """
     lines = [" ".join(summary.split())]
     if parameters is not None:

@@ -26,7 +26,7 @@ def test_code_to_doc_messages_embed_code_and_format():
     assert "Python" in user
     for header in ("Parameters:", "Returns:", "Behavior:"):
         assert header in user
-    assert "code" in user.lower()  # tells the model not to write code
+    assert "Do not write any code" in user
 
 
 def test_code_to_doc_prompt_names_the_language():
