@@ -274,3 +274,34 @@ def test_the_leftover_check_sees_an_escapee_that_unsafe_mode_cannot_contain():
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
     assert survivors
+
+
+def test_many_children_cannot_add_up_beyond_the_sandbox_memory(backend):
+    """Each child stays under the per-process limit; together they would need 1.2 GB."""
+    from batcoder.sandbox import cgroups
+
+    probe = cgroups.create(1 << 30, 8)
+    if probe is None:
+        pytest.skip("no writable cgroup hierarchy here: memory is limited per process only")
+    probe.remove()
+    limits = Limits(timeout_s=20.0, memory_mb=256, scratch_mb=32)
+    program = textwrap.dedent(
+        """
+        import os, time
+        done_read, done_write = os.pipe()
+        for _ in range(6):
+            if os.fork() == 0:
+                block = bytearray(200 << 20)
+                for offset in range(0, len(block), 4096):
+                    block[offset] = 1
+                os.write(done_write, b"1")
+                time.sleep(4)
+                os._exit(0)
+        os.close(done_write)
+        time.sleep(2)
+        print(len(os.read(done_read, 100)))
+        """
+    )
+    result = execute(program, "python", limits, backend=backend)
+    assert result.passed, result
+    assert int(result.stdout) <= 3  # 256 MB program + 32 MB scratch + 256 MB supervisor allowance

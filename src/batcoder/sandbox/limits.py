@@ -10,7 +10,8 @@ class Limits:
     """Per-program resource limits."""
 
     timeout_s: float = 10.0  # wall-clock seconds; CPU time is capped at the same figure (plus one second)
-    memory_mb: int = 2048  # data segment (heap + private writable mappings) of each process
+    memory_mb: int = 2048  # data segment (heap + private writable mappings) of each process, and of
+    # the whole program (plus its scratch files) where a sandbox cgroup can be made (sandbox.cgroups)
     max_processes: int = 64  # processes and threads the program may have at once
     max_file_mb: int = 64  # largest file the program may write
     max_output_bytes: int = 1 << 20  # stdout and stderr are each kept up to this size, the rest is discarded

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
-from batcoder.sandbox import isolation
+from batcoder.sandbox import cgroups, isolation
 from batcoder.sandbox.isolation import SANDBOX_PATH, SCRATCH, check_isolation, warn_unsafe
 from batcoder.sandbox.limits import ExecutionResult, Limits
 from batcoder.sandbox.runners import available_runners, get_runner
@@ -31,6 +31,8 @@ from batcoder.sandbox.runners import available_runners, get_runner
 STARTUP_TIMEOUT_S = 60.0
 WARM_UP_TIMEOUT_S = 600.0
 SUPERVISOR_GRACE_S = 10.0  # on top of the program's timeout before the host gives up on a worker
+SUPERVISOR_MEMORY_MB = 256  # the sandbox's cgroup allows this on top of the program's memory and scratch
+SUPERVISOR_TASKS = 16  # launcher, init, supervisor: tasks the cgroup allows on top of the program's
 
 
 class WorkerDied(RuntimeError):
@@ -46,7 +48,7 @@ class _Worker:
 
     def __init__(self, limits: Limits, backend: str | None):
         mounts = [mount for language in available_runners() for mount in get_runner(language).mounts()]
-        self._host_scratch = None
+        self._host_scratch = self._cgroup = None
         if backend is None:  # unsafe mode
             self._host_scratch = tempfile.mkdtemp(prefix="batcoder-unsafe-")
             argv = isolation.worker_argv(
@@ -57,6 +59,11 @@ class _Worker:
             own = 1 if os.geteuid() == 0 else isolation.user_process_count() + 8
             inner = isolation.worker_argv(contained=True, scratch=SCRATCH, own_processes=own)
             command = isolation.sandbox_command(inner, scratch_mb=limits.scratch_mb, mounts=mounts, backend=backend)
+            # The whole sandbox: the program's memory, the scratch tmpfs it fills, the supervisor.
+            memory = (limits.memory_mb + limits.scratch_mb + SUPERVISOR_MEMORY_MB) << 20
+            self._cgroup = cgroups.create(memory, limits.max_processes + SUPERVISOR_TASKS)
+            if self._cgroup:
+                command.argv = self._cgroup.join_command(command.argv)
         self._lease = command.lease
         self._diagnostics = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -123,6 +130,9 @@ class _Worker:
         self.process.wait()
         self.process.stdout.close()
         self._diagnostics.close()
+        if self._cgroup:
+            self._cgroup.remove()
+            self._cgroup = None
         if self._lease:
             self._lease.release()
             self._lease = None

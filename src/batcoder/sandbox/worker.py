@@ -249,6 +249,11 @@ def _run_child(job: dict, workdir: str, out_write: int, err_write: int, options)
     os.dup2(err_write, 2)
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     os.chdir(workdir)
+    try:  # when the sandbox's cgroup runs out of memory, the kernel's OOM killer picks the program first
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
     _set_limits(job, options)
     env = {**job["env"], "HOME": workdir, "TMPDIR": workdir}
     if job.get("inline_python"):
