@@ -16,11 +16,11 @@ def _python_function(name: str, operation: str = "+") -> str:
     return textwrap.dedent(
         f"""
         def {name}(values, limit):
-            total = 0
-            for value in values:
-                if value > limit:
-                    total = total {operation} value * {len(name)}
-            return total
+            {name}_total = 0
+            for {name}_item in values:
+                if {name}_item > limit:
+                    {name}_total = {name}_total {operation} {name}_item * {len(name)}
+            return {name}_total
         """
     )
 

@@ -28,7 +28,8 @@ def summarize_orders(orders, customer_table, currency):
 
 def test_exact_duplicates_differing_in_whitespace_and_comments_are_removed(build, write, tmp_path, function_source):
     original = function_source("alpha")
-    respaced = original.replace("total = total + value", "# running sum\n            total   =  total +   value")
+    respaced = original.replace("alpha_total = alpha_total +", "# running sum\n            alpha_total   =  alpha_total   +")
+    assert respaced != original
     write(tmp_path / "src" / "a.py", original)
     write(tmp_path / "src" / "b.py", respaced + function_source("beta", "-"))
     stats, rows = build([tmp_path / "src"])
