@@ -37,7 +37,7 @@ def median_seconds(action, repeats: int) -> float:
 
 
 def bare_bwrap_start() -> None:
-    command = sandbox_command(["/bin/true"], scratch_mb=1, mounts=[])
+    command = sandbox_command(["/bin/true"], scratch_mb=1, mounts=[], backend="bwrap")
     try:
         subprocess.run(command.argv, check=True, **command.popen_kwargs)
     finally:
@@ -53,20 +53,25 @@ def main() -> None:
     limits = Limits(timeout_s=30)
 
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
-    print(f"bare bubblewrap start + exit (/bin/true):     {1000 * median_seconds(bare_bwrap_start, 10):7.1f} ms")
-    print(f"worker start (sandbox + supervisor ready):    {1000 * median_seconds(lambda: SandboxPool(1, limits).close(), 5):7.1f} ms")
+    print(f"bare bubblewrap start + exit (/bin/true): {1000 * median_seconds(bare_bwrap_start, 10):7.1f} ms")
+    for backend in ("bwrap", "unshare"):
+        start = median_seconds(lambda: SandboxPool(1, limits, backend=backend).close(), 5)
+        print(f"worker start ({backend}, sandbox + supervisor ready): {1000 * start:7.1f} ms")
+    with SandboxPool(1, limits, backend="unshare") as pool:
+        latency = median_seconds(lambda: pool.run(PROGRAMS["python"], "python"), 20)
+        print(f"per-program latency, warm worker (unshare), python: {1000 * latency:7.1f} ms")
     with SandboxPool(1, limits) as pool:
         for language, program in PROGRAMS.items():
             assert pool.run(program, language).passed  # warm-up (fills the Go build cache if needed)
             repeats = 20 if language == "python" else 5
             latency = median_seconds(lambda: pool.run(program, language), repeats)
-            print(f"per-program latency, warm worker, {language:<7}     {1000 * latency:7.1f} ms")
+            print(f"per-program latency, warm worker (bwrap), {language}: {1000 * latency:7.1f} ms")
     with SandboxPool(args.workers, limits) as pool:
         started = time.perf_counter()
         results = list(pool.map([(PROGRAMS["python"], "python")] * args.programs))
         elapsed = time.perf_counter() - started
     assert all(result.passed for result in results)
-    print(f"throughput, {args.programs} Python programs, {args.workers} workers: {args.programs / elapsed:7.1f} programs/s")
+    print(f"throughput (bwrap), {args.programs} Python programs, {args.workers} workers: {args.programs / elapsed:.1f} programs/s")
 
 
 if __name__ == "__main__":

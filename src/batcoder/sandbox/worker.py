@@ -192,10 +192,10 @@ def _read_into(fd: int, stream: CappedStream) -> bool:
 def _kill_everything(pid: int, contained: bool) -> None:
     """Kill the program and everything it started.
 
-    In a private PID namespace ``kill(-1, SIGKILL)`` reaches every process but PID 1 (the sandbox's
-    init: bubblewrap's, or ourselves under unshare) and ourselves, including setsid escapees and double-forked daemons;
-    new forks cannot slip through because a fork racing with a fatal signal is aborted by the kernel.
-    Uncontained (unsafe mode) we can only kill the program's session.
+    In a private PID namespace ``kill(-1, SIGKILL)`` reaches every process but PID 1 (bubblewrap's
+    init, or ourselves under unshare) and ourselves, setsid escapees and double-forked daemons
+    included; new forks cannot slip through because a fork racing with a fatal signal is aborted by
+    the kernel. Uncontained (unsafe mode) we can only kill the program's session.
     """
     if not contained:
         try:
