@@ -1,7 +1,8 @@
 """The tiny model: a small, randomly initialised Qwen2- or Llama-architecture causal LM with a
 byte-level BPE tokenizer trained on a corpus. It is the embedded default for CPU runs and tests.
 
-Random weights know nothing; ``batcoder sft`` can warm it up on the corpus's own docstring/code
+The tokenizer learns from the corpus's code and docstrings and from the rollout's prompts around
+them. Random weights know nothing; ``batcoder sft`` can warm it up on the corpus's own docstring/code
 pairs so that an RL run on CPU has something to improve.
 
 The tokenizer uses Qwen2's normaliser (NFC) and pre-tokeniser and is saved as a ``Qwen2Tokenizer``,
@@ -43,11 +44,18 @@ ARCHITECTURES = ("qwen2", "llama")
 
 
 def corpus_texts(rows: Iterable[dict]) -> Iterator[str]:
-    """The texts the tokenizer learns from: every function's code and docstring."""
+    """The texts the tokenizer learns from: every function's code and docstring, and the prompts
+    the rollout wraps them in (so the fixed instructions cost few tokens per prompt)."""
+    from batcoder import prompts
+
     for row in rows:
         yield row["code"]
-        if row.get("docstring"):
-            yield row["docstring"]
+        docstring = row.get("docstring") or ""
+        if docstring:
+            yield docstring
+        messages = prompts.code_to_doc_messages(row["code"], row["language"])
+        messages += prompts.doc_to_code_messages(docstring, row["language"])
+        yield from (message["content"] for message in messages)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):
