@@ -13,15 +13,13 @@ from typing import Iterator
 from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem, file_rows, hub_rows, require
 
 HUB_ID = "nuprl/MultiPL-E"
-# MultiPL-E's language field -> batcoder language name.
+# MultiPL-E's language field -> batcoder language name, for the languages the sandbox has runners for.
 LANGUAGES = {
     "py": "python",
     "python": "python",
     "rb": "ruby",
     "go_test.go": "go",
     "go": "go",
-    "js": "javascript",
-    "java": "java",
 }
 
 
