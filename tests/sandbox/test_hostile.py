@@ -305,3 +305,11 @@ def test_many_children_cannot_add_up_beyond_the_sandbox_memory(backend):
     result = execute(program, "python", limits, backend=backend)
     assert result.passed, result
     assert int(result.stdout) <= 3  # 256 MB program + 32 MB scratch + 256 MB supervisor allowance
+
+
+def test_stopping_the_supervisor_only_fails_the_program(pool):
+    """SIGSTOP on the supervisor (ignored for an init process, as under unshare): the host gives up
+    on the sandbox after the timeout plus a grace period and replaces it."""
+    result = pool.run("import os, signal, time\nos.kill(os.getppid(), signal.SIGSTOP)\ntime.sleep(30)\n", "python", timeout_s=1.0)
+    assert not result.passed
+    assert pool.run("assert True\n", "python").passed

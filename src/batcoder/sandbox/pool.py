@@ -77,8 +77,9 @@ class _Worker:
         self._buffer = b""
         reply = self._read_reply(time.monotonic() + STARTUP_TIMEOUT_S)
         if not reply or not reply.get("ready"):
+            diagnostics = self._diagnostic_tail() or "no output"
             self.close()
-            raise SandboxError(f"sandbox worker did not start: {self._diagnostic_tail() or 'no output'}")
+            raise SandboxError(f"sandbox worker did not start: {diagnostics}")
 
     def execute(self, request: dict) -> dict:
         """Run one job; :class:`WorkerDied` when the sandbox went away or stopped answering."""
@@ -110,9 +111,6 @@ class _Worker:
     def _diagnostic_tail(self) -> str:
         self._diagnostics.seek(0)
         return self._diagnostics.read()[-2000:].decode(errors="replace").strip()
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
     def close(self) -> None:
         if self.process.poll() is None:
