@@ -363,3 +363,25 @@ def test_scores_are_identical_in_a_process_with_another_hash_seed():
         check=True,
     )
     assert json.loads(completed.stdout) == _all_scores()
+
+
+@pytest.mark.parametrize(
+    "language, member, renamed, changed",
+    [
+        (
+            "javascript",
+            "add(a, b) {\n  return a + b;\n}\n",
+            "add(x, y) { return y + x; }\n",
+            "add(a, b) {\n  return a - b;\n}\n",
+        ),
+        (
+            "java",
+            "public Point(int x, int y) {\n    this.x = x;\n    this.y = y;\n}\n",
+            "public Point(int a, int b) { this.x = a; this.y = b; }\n",
+            "public Point(int x, int y) {\n    this.x = y;\n    this.y = x;\n}\n",
+        ),
+    ],
+)
+def test_class_members_that_only_parse_inside_a_class_are_scored(language, member, renamed, changed):
+    assert similarity(member, renamed, language) == 1.0
+    assert 0.0 < similarity(member, changed, language) < 1.0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable, Iterator
 
 import tree_sitter
@@ -47,6 +47,7 @@ _PARAMETER_FIELDS = frozenset({"parameters", "parameter", "receiver"})
 _NOT_PARAMETER_FIELDS = frozenset({"value", "type", "right", "default", "default_value", "return_type"})
 _PLAIN_ASSIGN = frozenset({None, "=", ":="})
 _INCREMENTS = ("++", "--")
+_PUNCTUATION = frozenset({"(", ")", "[", "]", "{", "}", ",", ";", ":", "."})  # never operators
 _QUOTES = re.compile(r"""^[A-Za-z@%]*(\"\"\"|'''|["'`])|(\"\"\"|'''|["'`])$""")
 _SUBSCRIPT_WORDS = ("subscript", "index", "element_reference", "array_access", "slice")
 # A call's argument list with a single argument is looked through, so that ``f(x for x in xs)`` and
@@ -101,6 +102,7 @@ class _Builder:
         self.tree = tree
         self.cursor = tree.walk()
         self.graph = Graph()
+        self.labels = self.graph.labels
         self.record_rows = record_rows
         tables = _tables(language)
         self.dispatch: dict[str, Callable] = tables.dispatch
@@ -124,7 +126,7 @@ class _Builder:
 
     # -- graph primitives -------------------------------------------------------------------------
     def add_node(self, label: str, node: tree_sitter.Node) -> int:
-        labels = self.graph.labels
+        labels = self.labels
         labels.append(label)
         if self.record_rows:
             self.graph.rows.append(node.start_point.row)
@@ -183,7 +185,9 @@ class _Builder:
     # -- traversal --------------------------------------------------------------------------------
     def build(self) -> Graph:
         root = self.tree.root_node
-        self.visit_block(root, self.add_node(root.type, root))
+        root_id = self.add_node(root.type, root)
+        for statement in self.visit_block(root):
+            self.add_edge(root_id, statement, "stmt")
         for node, name in self.unresolved:
             label = self.first_binding.get(name)
             if label is not None:  # read before its binding (a later function, a comprehension variable)
@@ -211,12 +215,14 @@ class _Builder:
                     if field_name in _PARAMETER_FIELDS:
                         emitted.append((self.visit_parameters(child), "params"))
                     else:
-                        self.visit(child, kind, field_name, in_target or field_name in target_fields, emitted)
+                        self.dispatch.get(child.type, _Builder.visit_expression)(
+                            self, child, kind, field_name, in_target or field_name in target_fields, emitted
+                        )
                 else:
                     token = child.type
                     if token in _INCREMENTS:
                         operator = token
-                    else:
+                    elif token not in _PUNCTUATION:
                         field_name = cursor.field_name
                         if field_name == "operator":
                             operator = token
@@ -243,7 +249,7 @@ class _Builder:
         out.append((self.add_node("NUM:" + (text if len(text) <= LONG_NUMBER else f"~{len(text)}"), node), field_name))
 
     def visit_identifier(self, node, parent_type, field_name, in_target, out) -> None:
-        name = self.text(node)
+        name = self.source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
         if field_name is not None and field_name in self.member_fields.get(parent_type, ()):
             out.append((self.add_node("ID:" + name, node), field_name))
             return
@@ -334,28 +340,36 @@ class _Builder:
                 self.collect_parameters(holder)
 
     def visit_nested_block(self, node, parent_type, field_name, in_target, out) -> None:
+        """A block adds no node of its own: its statements hang from the enclosing construct under
+        the block's field name (``body``, ``consequence``, ``alternative``)."""
         if node.start_byte == node.end_byte:
             raise _Truncated  # an empty body at the end of the input (tree-sitter accepts it)
-        block_id = self.add_node(node.type, node)
-        self.visit_block(node, block_id)
-        out.append((block_id, field_name))
+        label = field_name or "stmt"
+        out.extend((statement, label) for statement in self.visit_block(node))
 
-    def visit_block(self, node: tree_sitter.Node, block_id: int) -> None:
+    def visit_block(self, node: tree_sitter.Node) -> list[int]:
+        """Visit a statement sequence; links consecutive statements (``seq``) and the controlling
+        node to each (``cd``); returns the statements' nodes."""
         previous = -1
         statements: list = []
+        emitted: list = []
         for child, _ in self.child_nodes():
             if not child.is_named or self.is_noop_string(child):
                 continue
-            statements.clear()
-            self.visit(child, node.type, None, False, statements)
-            for child_id, _ in statements:
-                self.add_edge(block_id, child_id, "stmt")
+            if child.type in self.block_types:  # e.g. Go's statement_list inside a block
+                statements.extend(self.visit_block(child))
+                continue
+            emitted.clear()
+            self.visit(child, node.type, None, False, emitted)
+            for child_id, _ in emitted:
+                statements.append(child_id)
                 self.graph.statements.append(child_id)
                 if self.controller >= 0:
                     self.add_edge(self.controller, child_id, CONTROL)
                 if previous >= 0:
                     self.add_edge(previous, child_id, SEQ)
                 previous = child_id
+        return statements
 
     def is_noop_string(self, node: tree_sitter.Node) -> bool:
         """Comments, docstrings and other statements that are a bare string literal."""
@@ -375,7 +389,8 @@ class _Builder:
         ):
             # An arm that holds its statements directly (Ruby's ``else``): a block under the branch.
             self.controller = branch_id
-            self.visit_block(node, branch_id)
+            for statement in self.visit_block(node):
+                self.add_edge(branch_id, statement, "stmt")
             self.controller = outer_controller
             return
         before: dict[int, tuple[int, ...]] | None = None
@@ -591,24 +606,22 @@ def _is_subscript(kind: str) -> bool:
 
 
 def build_graph(language: Language, code: str, record_rows: bool = False) -> Graph | None:
-    """The structure graph of ``code``, or None when it is empty or does not parse cleanly."""
+    """The structure graph of ``code``, or None when it is empty or does not parse cleanly. Code that
+    only parses inside one of the language's snippet wrappers (a JavaScript class method, a Java
+    constructor) is parsed in it, like :meth:`Language.is_valid` does."""
     if not code.strip():
         return None
-    source = code.encode("utf-8")
-    tree = language.parser.parse(source)
+    tree, source = language.parse_snippet(code)
     if tree.root_node.has_error:
         return None
     try:
         graph = _Builder(language, source, tree, record_rows).build()
     except _Truncated:
         return None
-    return graph if len(graph) > 1 else None
+    return graph if len(graph) > 1 and graph.edges else None
 
 
-def stable_id(label: str, _ids: dict[str, int] = {}) -> int:  # noqa: B006 - deliberate memo
+@lru_cache(maxsize=1 << 16)
+def stable_id(label: str) -> int:
     """A process-independent 63-bit id for a label (Python's ``hash`` of ``str`` is salted)."""
-    value = _ids.get(label)
-    if value is None:
-        value = int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "little") >> 1
-        _ids[label] = value
-    return value
+    return int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "little") >> 1

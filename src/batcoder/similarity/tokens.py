@@ -12,8 +12,7 @@ def code_tokens(language: str, code: str) -> tuple[tuple[str, ...], tuple[bool, 
     """The leaf tokens of ``code`` and, for each, whether it is a language keyword (an anonymous
     alphabetic leaf such as ``def``, ``return``, ``func``). Empty when the code does not parse."""
     lang = get_language(language)
-    source = code.encode("utf-8")
-    tree = lang.parser.parse(source)
+    tree, source = lang.parse_snippet(code)
     if not code.strip() or tree.root_node.has_error:
         return (), ()
     comments = lang.roles.comment

@@ -48,7 +48,7 @@ def syntax_subtrees(language: str, code: str) -> Counter:
     """Multiset of subtree shapes (named node types). Shapes are compared by a hash, only ever
     within one process, so the (collision-free in practice) counts do not depend on the hash seed."""
     lang = get_language(language)
-    tree = lang.parser.parse(code.encode("utf-8"))
+    tree = lang.parse_snippet(code)[0]
     if not code.strip() or tree.root_node.has_error:
         return Counter()
     found: list[int] = []

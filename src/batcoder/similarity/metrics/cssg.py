@@ -70,25 +70,19 @@ def features(language: str, code: str) -> Features | None:
 
 
 def wl_features(graph: Graph) -> Features:
-    # Every edge is followed in both directions: a neighbour's label is combined with a code for the
-    # edge's kind and direction, the combined labels are summed (an order-free multiset hash) and
-    # mixed with the node's own label. All arithmetic is uint64 and wraps.
+    # Every edge is followed in both directions: a neighbour's label is xor-ed with a random code for
+    # the edge's kind and direction, these are summed (an order-free hash of the neighbour multiset)
+    # and mixed with the node's own label. All arithmetic is uint64 and wraps.
     sources, targets, kinds = zip(*graph.edges)
-    receivers = np.array(sources + targets, dtype=np.int64)
-    senders = np.array(targets + sources, dtype=np.int64)
-    codes = np.array([_edge_codes(kind) for kind in kinds], dtype=np.uint64).T.ravel()  # forward codes, backward codes
-    order = np.argsort(receivers, kind="stable")
-    receivers, senders, codes = receivers[order], senders[order], codes[order]
-    node_count = len(graph.labels)
-    has_neighbours = np.zeros(node_count, dtype=bool)
-    has_neighbours[receivers] = True
-    starts = np.searchsorted(receivers, np.flatnonzero(has_neighbours))
+    receivers = np.array(sources + targets, dtype=np.intp)
+    senders = np.array(targets + sources, dtype=np.intp)
+    codes = np.array([_edge_codes(kind) for kind in kinds], dtype=np.uint64).T.ravel()  # forward, then backward
     labels = np.array([stable_id(label) for label in graph.labels], dtype=np.uint64)
     rounds = [labels]
     with np.errstate(over="ignore"):
         for _ in range(ITERATIONS):
-            gathered = np.zeros(node_count, dtype=np.uint64)
-            gathered[has_neighbours] = np.add.reduceat(_mix(codes ^ labels[senders]), starts)
+            gathered = np.zeros(len(labels), dtype=np.uint64)
+            np.add.at(gathered, receivers, codes ^ labels[senders])
             labels = _mix(labels * _MULTIPLIER + gathered)
             rounds.append(labels)
     # Labels of different rounds are distinct hashes, so one multiset over all rounds serves all.
