@@ -100,7 +100,9 @@ class _EquivalentConstructs(ast.NodeTransformer):
     """``x += e`` <-> ``x = x + e``, commutative operands swapped, comparisons mirrored."""
 
     COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
-    MIRRORED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
+    MIRRORED = {
+        ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq
+    }
 
     def visit_AugAssign(self, node: ast.AugAssign):
         self.generic_visit(node)
@@ -374,7 +376,9 @@ def build_labelled_set(workers: int) -> list[dict]:
     jobs = [(f"{code}\n\n{tests}", "python") for _, _, tests, _, code, _ in candidates]
     with SandboxPool(workers, Limits(timeout_s=10.0)) as pool:
         results = list(tqdm(pool.map(jobs), total=len(jobs), desc="running HumanEval tests", unit="program"))
-    broken_references = {task for (task, *_, label), result in zip(candidates, results) if label is None and not result.passed}
+    broken_references = {
+        task for (task, *_, label), result in zip(candidates, results) if label is None and not result.passed
+    }
     rows = []
     for (task_id, reference, _, kind, code, label), result in zip(candidates, results):
         if label is None or task_id in broken_references:
@@ -467,10 +471,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the labelled set even if cached")
     parser.add_argument("--workers", type=int, default=2, help="sandbox workers running the tests")
     parser.add_argument("--metrics", nargs="+", default=[*available_metrics(), "difflib"], help="metrics to compare")
-    parser.add_argument("--plot", type=Path, help="write a histogram of the first metric's scores here")
+    parser.add_argument("--plot", type=Path, help="write a histogram of CSSG's (else the first metric's) scores here")
     args = parser.parse_args(argv)
 
-    rows = load_or_build(args.cache, args.workers, args.rebuild)
+    from batcoder.sandbox import IsolationUnavailable
+
+    try:
+        rows = load_or_build(args.cache, args.workers, args.rebuild)
+    except IsolationUnavailable as error:
+        print(f"bench/similarity.py: cannot run the HumanEval tests: {error}", file=sys.stderr)
+        return 2
     labels = np.array([row["label"] for row in rows])
     pairs = [(row["reference"], row["candidate"], "python") for row in rows]
     kinds: dict[str, int] = {}
@@ -485,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| metric | AUROC | pairs/s (wall) | pairs/s (CPU) | mean score, rewrites | mean score, mutants |")
     print("|---|---|---|---|---|---|")
     per_kind: dict[str, list[float]] = {}
-    for index, metric in enumerate(args.metrics):
+    plotted = "cssg" if "cssg" in args.metrics else args.metrics[0]
+    for metric in args.metrics:
         scores, wall_rate, cpu_rate = score_metric(metric, pairs)
         values = np.array(scores)
         print(f"| {metric} | {auroc(values, labels):.3f} | {wall_rate:,.0f} | {cpu_rate:,.0f} | "
@@ -495,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in rewrite_kinds:
             chosen = mutant | np.array([row["kind"] == kind for row in rows])
             per_kind[metric].append(auroc(values[chosen], labels[chosen]))
-        if index == 0 and args.plot is not None:
+        if metric == plotted and args.plot is not None:
             plot(args.plot, scores, labels, metric)
     print()
     print("AUROC of each kind of rewrite against all mutants:")

@@ -100,7 +100,8 @@ def _read_pairs(path: Path) -> list[dict]:
             if not isinstance(row.get(key), str):
                 raise UserError(f"{path}:{number}: missing or non-string field {key!r}")
         if row["language"].lower() not in languages:
-            raise UserError(f"{path}:{number}: unknown language {row['language']!r}; available: {', '.join(sorted(languages))}")
+            available = ", ".join(sorted(languages))
+            raise UserError(f"{path}:{number}: unknown language {row['language']!r}; available: {available}")
         rows.append(row)
     return rows
 

@@ -9,7 +9,8 @@ One pass over a tree-sitter tree builds, for every function in a program, a grap
   irrelevant); unresolved names (APIs, builtins, globals), attribute/method/keyword names, operators
   and literal values are kept verbatim; strings longer than :data:`LONG_STRING` characters and numbers
   with more than :data:`LONG_NUMBER` characters are bucketed by length;
-* **edges** are syntax (parent→child, labelled with the grammar's field name), statement order
+* **edges** are syntax (parent→child, labelled with the grammar's field name or the child's position;
+  a statement block adds no node, its statements hang from the enclosing construct), statement order
   (``seq``), control dependence (``cd``: the controlling predicate, or the loop/branch node when it has
   none, → each statement it directly controls) and data dependence (``dd``: definition → use, from an
   approximate reaching-definitions pass over the syntax tree: assignments kill earlier definitions,
@@ -18,9 +19,10 @@ One pass over a tree-sitter tree builds, for every function in a program, a grap
 
 Canonicalisation makes common equivalent spellings produce the same graph: comments, docstrings and
 other string-only statements are dropped, wrappers listed in ``SyntaxRoles.transparent`` (parentheses,
-expression statements) are looked through, ``x op= e`` / ``x++`` become ``x = x op e`` / ``x = x + 1``,
-``a > b`` / ``a >= b`` become ``b < a`` / ``b <= a``, and the operands of commutative operators are
-unordered. Language knowledge comes only from :class:`~batcoder.languages.SyntaxRoles`.
+expression statements) and single-argument argument lists are looked through, ``x op= e`` / ``x++``
+become ``x = x op e`` / ``x = x + 1``, ``a > b`` / ``a >= b`` become ``b < a`` / ``b <= a``, and the
+operands of commutative operators are unordered. Language knowledge comes only from
+:class:`~batcoder.languages.SyntaxRoles` (see docs/cssg.md for the fields CSSG reads).
 """
 
 from __future__ import annotations
@@ -194,7 +196,9 @@ class _Builder:
                 self.graph.labels[node] = label
         return self.graph
 
-    def visit(self, node: tree_sitter.Node, parent_type: str, field_name: str | None, in_target: bool, out: list) -> None:
+    def visit(
+        self, node: tree_sitter.Node, parent_type: str, field_name: str | None, in_target: bool, out: list
+    ) -> None:
         """Add the subtree at the cursor to the graph; append (top node, edge label) to ``out`` —
         several for a transparent wrapper, the label None when the parent labels by position."""
         self.dispatch.get(node.type, _Builder.visit_expression)(self, node, parent_type, field_name, in_target, out)
@@ -281,7 +285,8 @@ class _Builder:
                 holes.extend(self.visit_children(child, False)[0])
         pieces.append(self.source[start : node.end_byte])
         content = _QUOTES.sub("", b"".join(pieces).decode("utf-8", errors="replace"))
-        string_id = self.add_node("STR:" + (content if len(content) <= LONG_STRING else f"~{len(content).bit_length()}"), node)
+        label = "STR:" + (content if len(content) <= LONG_STRING else f"~{len(content).bit_length()}")
+        string_id = self.add_node(label, node)
         for child_id, _ in holes:
             self.add_edge(string_id, child_id, "hole")
         out.append((string_id, field_name))

@@ -32,7 +32,7 @@ def weighted_unigram(reference: str, candidate: str, language: str) -> float:
     candidate_tokens = code_tokens(language, candidate)[0]
     if not reference_tokens or not candidate_tokens:
         return 0.0
-    weights = {token: KEYWORD_WEIGHT if keyword else OTHER_WEIGHT for token, keyword in zip(reference_tokens, reference_keywords)}
+    weights = {token: KEYWORD_WEIGHT for token, keyword in zip(reference_tokens, reference_keywords) if keyword}
     available = Counter(reference_tokens)
     matched = total = 0.0
     for token, count in Counter(candidate_tokens).items():

@@ -8,15 +8,16 @@ through the kind and direction of the edge that leads to it). With ``A_h`` and `
 multisets of the two programs at iteration ``h``, the score is the mean over ``h`` of the Dice
 coefficient ``2 |A_h ∩ B_h| / (|A_h| + |B_h|)``:
 
-* 1.0 exactly when the two graphs are WL-indistinguishable (identical programs up to the
-  normalisation), strictly less for any change of a label, an edge or the node count;
+* 1.0 exactly when the two graphs are WL-indistinguishable (the same program up to the
+  normalisation); any change of a node label, of a node's neighbourhood within ``ITERATIONS`` hops or
+  of the node count makes it strictly smaller;
 * symmetric, in [0, 1]; 0.0 when either side is empty or does not parse;
 * a local change (one operator, one constant) costs little at ``h = 0`` and more at higher ``h``, as it
   spreads to the labels of the nodes around it, so a single-point edit lands just below 1.0 while
   unrelated programs share almost nothing beyond ``h = 0``.
 
-Labels are 63-bit ids from blake2b (strings) and Python's tuple hash of ints (WL steps), both
-independent of ``PYTHONHASHSEED``, so scores are identical across processes. The features of a
+Initial labels are 63-bit ids from blake2b and the WL steps are wrapping uint64 arithmetic (numpy),
+so scores never depend on ``PYTHONHASHSEED`` and are identical across processes. The WL labels of a
 program are cached (LRU keyed by ``(language, code)``): a reference scored against K candidates is
 analysed once.
 """
