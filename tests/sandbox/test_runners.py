@@ -119,6 +119,15 @@ def test_ruby_test_unit_pass_and_fail(pool):
     assert pool.run("x = 1\n", "ruby").passed  # no test framework: reaching the end passes
 
 
+def test_ruby_minitest_pass_and_fail(pool):
+    program = (
+        "require 'minitest/autorun'\n\ndef add(a, b)\n  a + b\nend\n\n"
+        "class TestAdd < Minitest::Test\n  def test_add\n    assert_equal 5, add(2, 3)\n  end\nend\n"
+    )
+    assert pool.run(program, "ruby").passed
+    assert pool.run(program.replace("a + b", "a - b"), "ruby").status == "failed"
+
+
 def test_ruby_allocation_is_contained(pool):
     result = pool.run('block = "x" * (8 << 30)\nputs block.size\n', "ruby")
     assert result.status == "failed"
