@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from batcoder.models import encode_prompt, load_model, render_prompt
+from batcoder.models import LoraSettings, encode_prompt, load_model, render_prompt
 from batcoder.rollout.generation import Completion, available_backends, finish_completion, get_backend
 
 PROMPT_TEXTS = ["def add(a, b):", "x", "def first_word(text):\n    words = text.split()", "return", "Count the vowels",
@@ -84,6 +84,20 @@ def test_top_p_near_zero_is_greedy(model_and_tokenizer, prompts):
     greedy = sampler.generate(prompts, max_new_tokens=12, temperature=0)
     nucleus = sampler.generate(prompts, max_new_tokens=12, temperature=1.0, top_p=1e-6, seed=1)
     assert ids_of(nucleus) == ids_of(greedy)
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_checkpoint_sampling_defaults_are_ignored(tiny_dir, prompts, lora):
+    model, tokenizer = load_model(tiny_dir, device="cpu", lora=LoraSettings(r=2) if lora else None)
+    transformers_model = model.get_base_model() if lora else model
+    sampler = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=3)
+    plain = sampler.generate(prompts, n=2, max_new_tokens=10, seed=5)
+    checkpoint_config = transformers_model.generation_config
+    polluted = checkpoint_config.__class__.from_dict(checkpoint_config.to_dict())
+    polluted.update(top_k=1, repetition_penalty=5.0, min_new_tokens=10, no_repeat_ngram_size=1, min_p=0.5)
+    transformers_model.generation_config = polluted
+    assert sampler.generate(prompts, n=2, max_new_tokens=10, seed=5) == plain
+    assert transformers_model.generation_config is polluted  # restored after generating
 
 
 def test_stop_strings_truncate_text_and_ids(model_and_tokenizer, prompts):

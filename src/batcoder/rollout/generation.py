@@ -8,13 +8,17 @@ finds it; adding an engine means adding one file.
 What a :class:`Completion` holds, for every backend:
 
 * ``prompt_ids``: the prompt's token ids, unpadded (BOS included when the tokenizer adds one).
-* ``completion_ids``: the sampled tokens the trainer computes log-probs for, never padding. When
-  the model emitted EOS the EOS token is the last id. When a stop string was produced the ids end
-  with the token that completed the first stop string (so the policy learns to stop); later tokens
-  are dropped.
+* ``completion_ids``: exactly the sampled tokens, the ones the trainer computes log-probs for; no
+  batch padding (a pad token the model sampled itself is kept: it was sampled). When the model
+  emitted EOS the EOS token is the last id. When a stop string was produced the ids end with the
+  token that completed the first stop string (so the policy learns to stop); later tokens are
+  dropped.
 * ``text``: ``completion_ids`` decoded without special tokens, cut *before* the first stop string;
-  ``decode(completion_ids)`` therefore starts with ``text``.
+  ``decode(completion_ids, skip_special_tokens=True)`` therefore starts with ``text``.
 * ``finish_reason``: ``"stop"`` (EOS or a stop string) or ``"length"`` (``max_new_tokens`` reached).
+
+Tokens are drawn from ``softmax(logits / temperature)`` cut to the ``top_p`` nucleus, with no other
+processing (no top-k, no repetition penalty), positions counted from each prompt's first token.
 """
 
 from __future__ import annotations

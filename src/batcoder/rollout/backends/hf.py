@@ -13,6 +13,7 @@ from typing import Sequence
 
 import torch
 
+from batcoder.models.loading import is_lora_model
 from batcoder.models.prompting import encode_prompt
 from batcoder.rollout.generation import Completion, finish_completion
 
@@ -104,7 +105,6 @@ class Backend:
         input_ids = [[self.pad_id] * (width - len(ids)) + ids for ids in batch_prompt_ids]
         attention_mask = [[0] * (width - len(ids)) + [1] * len(ids) for ids in batch_prompt_ids]
         device = self.model.device
-        # A fresh config: only what is asked for, none of the checkpoint's sampling defaults.
         if temperature > 0:
             sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
         else:
@@ -117,10 +117,20 @@ class Backend:
             stop_strings=list(stop) or None,
             **sampling,
         )
-        output = self.model.generate(
-            input_ids=torch.tensor(input_ids, device=device),
-            attention_mask=torch.tensor(attention_mask, device=device),
-            generation_config=config,
-            tokenizer=self.tokenizer if stop else None,
-        )
+        # generate() fills every setting left unset in `config` from model.generation_config (a
+        # checkpoint's top_k, repetition_penalty, min_p, ...). The completions must come from the
+        # plain policy the trainer scores, so the model's own config is swapped out meanwhile.
+        # (A peft model generates with its base model's config.)
+        transformers_model = self.model.get_base_model() if is_lora_model(self.model) else self.model
+        checkpoint_config = transformers_model.generation_config
+        transformers_model.generation_config = config
+        try:
+            output = self.model.generate(
+                input_ids=torch.tensor(input_ids, device=device),
+                attention_mask=torch.tensor(attention_mask, device=device),
+                generation_config=config,
+                tokenizer=self.tokenizer if stop else None,
+            )
+        finally:
+            transformers_model.generation_config = checkpoint_config
         return output[:, width:].tolist()
