@@ -28,7 +28,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +134,7 @@ class UidLease:
     """Exclusive use of one sandbox uid across all processes on the machine (an flock held while alive)."""
 
     def __init__(self):
-        lock_dir = Path(tempfile.gettempdir()) / "batcoder-sandbox-uids"
+        lock_dir = Path("/run/batcoder-sandbox-uids")  # one place for every process, whatever its TMPDIR
         lock_dir.mkdir(mode=0o700, exist_ok=True)
         for uid in SANDBOX_UIDS:
             handle = open(lock_dir / f"{uid}.lock", "w")
