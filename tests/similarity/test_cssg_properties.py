@@ -329,9 +329,15 @@ def test_unrelated_program_scores_low(language):
 def test_broken_input_scores_zero_without_raising(language):
     case = CASES[language]
     truncated = case.base[: len(case.base) // 2]
-    for broken in ("", "   \n", truncated, "%%% ((( not code", "\x00\xff"):
+    for broken in ("", "   \n", truncated, "%%% ((( not code", "\x00\xff", "\ud800"):
         assert similarity(case.base, broken, language) == 0.0
         assert similarity(broken, case.base, language) == 0.0
+
+
+def test_nesting_deeper_than_the_recursion_limit_scores_zero_without_raising():
+    deep = "x = " + " + ".join(["a"] * 5000) + "\n"
+    for metric in ("cssg", "codebleu"):
+        assert similarity(deep, deep, "python", metric) == 0.0
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

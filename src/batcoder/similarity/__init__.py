@@ -32,7 +32,11 @@ def similarity(reference: str, candidate: str, language: str, metric: str = DEFA
     scorer = get_metric(metric).score
     if not isinstance(reference, str) or not isinstance(candidate, str):
         return 0.0
-    return min(1.0, max(0.0, float(scorer(reference, candidate, language))))
+    try:
+        score = scorer(reference, candidate, language)
+    except UnicodeEncodeError:  # lone surrogates: not text any parser can read
+        return 0.0
+    return min(1.0, max(0.0, float(score)))
 
 
 def _score_chunk(task: tuple[list[tuple[str, str, str]], str]) -> list[float]:

@@ -621,7 +621,7 @@ def build_graph(language: Language, code: str, record_rows: bool = False) -> Gra
         return None
     try:
         graph = _Builder(language, source, tree, record_rows).build()
-    except _Truncated:
+    except (_Truncated, RecursionError):  # nesting deeper than Python's recursion limit: not scored
         return None
     return graph if len(graph) > 1 and graph.edges else None
 

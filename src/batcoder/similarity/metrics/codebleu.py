@@ -59,7 +59,10 @@ def syntax_subtrees(language: str, code: str) -> Counter:
         found.append(shape_hash)
         return shape_hash
 
-    shape(tree.root_node)
+    try:
+        shape(tree.root_node)
+    except RecursionError:  # nesting deeper than Python's recursion limit: not scored
+        return Counter()
     return Counter(found)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -52,9 +53,14 @@ class Features:
 
 
 @cache
-def _edge_codes(kind: str) -> tuple[int, int]:
-    """Codes for following an edge of ``kind`` forwards and backwards."""
-    return stable_id(">" + kind), stable_id("<" + kind)
+def _forward_code(kind: str) -> int:
+    """The code of following an edge of ``kind`` from its source to its target."""
+    return stable_id(">" + kind)
+
+
+@cache
+def _backward_code(kind: str) -> int:
+    return stable_id("<" + kind)
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -77,15 +83,14 @@ def wl_features(graph: Graph) -> Features:
     sources, targets, kinds = zip(*graph.edges)
     receivers = np.array(sources + targets, dtype=np.intp)
     senders = np.array(targets + sources, dtype=np.intp)
-    codes = np.array([_edge_codes(kind) for kind in kinds], dtype=np.uint64).T.ravel()  # forward, then backward
-    labels = np.array([stable_id(label) for label in graph.labels], dtype=np.uint64)
+    codes = np.fromiter(chain(map(_forward_code, kinds), map(_backward_code, kinds)), np.uint64, 2 * len(kinds))
+    labels = np.fromiter(map(stable_id, graph.labels), np.uint64, len(graph.labels))
     rounds = [labels]
-    with np.errstate(over="ignore"):
-        for _ in range(ITERATIONS):
-            gathered = np.zeros(len(labels), dtype=np.uint64)
-            np.add.at(gathered, receivers, codes ^ labels[senders])
-            labels = _mix(labels * _MULTIPLIER + gathered)
-            rounds.append(labels)
+    for _ in range(ITERATIONS):  # (array arithmetic wraps silently; only scalar overflow would warn)
+        gathered = np.zeros(len(labels), dtype=np.uint64)
+        np.add.at(gathered, receivers, codes ^ labels[senders])
+        labels = _mix(labels * _MULTIPLIER + gathered)
+        rounds.append(labels)
     # Labels of different rounds are distinct hashes, so one multiset over all rounds serves all.
     distinct, counts = np.unique(np.concatenate(rounds), return_counts=True)
     return Features(graph, tuple(rounds), distinct, counts)
