@@ -391,3 +391,32 @@ def test_scores_are_identical_in_a_process_with_another_hash_seed():
 def test_class_members_that_only_parse_inside_a_class_are_scored(language, member, renamed, changed):
     assert similarity(member, renamed, language) == 1.0
     assert 0.0 < similarity(member, changed, language) < 1.0
+
+
+EQUIVALENT_SPELLINGS = {
+    "python": [
+        "def f(n):\n    i = 0\n    i += 1\n    return n > i\n",
+        "def f(n):\n    i = 0\n    i = 1 + i\n    return (i < n)\n",
+    ],
+    "ruby": ["def f(n)\n  i = 0\n  i += 1\n  n > i\nend\n", "def f(n)\n  i = 0\n  i = 1 + i\n  (i < n)\nend\n"],
+    "go": [
+        "func f(n int) bool {\n\ti := 0\n\ti++\n\treturn n > i\n}\n",
+        "func f(n int) bool {\n\ti := 0\n\ti = 1 + i\n\treturn (i < n)\n}\n",
+    ],
+    "javascript": [
+        "function f(n) { let i = 0; i++; return n > i; }\n",
+        "function f(n) { let i = 0; i = 1 + i; return (i < n); }\n",
+    ],
+    "java": [
+        "boolean f(int n) { int i = 0; i++; return n > i; }\n",
+        "boolean f(int n) { int i = 0; i = 1 + i; return (i < n); }\n",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_equivalent_spellings_score_one(language):
+    # ``x++`` / ``x += 1`` / ``x = 1 + x``, ``a > b`` / ``(b < a)``
+    first, second = EQUIVALENT_SPELLINGS[language]
+    assert similarity(first, second, language) == 1.0
+    assert similarity(first, second.replace("1 + i", "2 + i"), language) < 1.0
