@@ -177,8 +177,8 @@ def sandbox_command(
     lease = UidLease() if os.geteuid() == 0 else None
     if backend == "bwrap":
         return SandboxCommand(_bwrap_argv(layout, lease, inner_argv), lease=lease)
-    argv = [_host_program("unshare"), "--mount", "--pid", "--net", "--ipc", "--uts", "--cgroup", "--fork", "--kill-child"]
-    argv += ["--mount-proc", "--propagation", "private"]
+    argv = [_host_program("unshare"), "--mount", "--pid", "--net", "--ipc", "--uts", "--cgroup"]
+    argv += ["--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
     if lease is None:
         argv += ["--map-root-user"]
     confine = {**layout.as_dict(), "uid": lease and lease.uid, "gid": lease and SANDBOX_GID}
@@ -200,15 +200,22 @@ class _Layout:
     def build(cls, scratch_mb: int, mounts: list[Mount]) -> "_Layout":
         homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
         hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
-        needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *(p for p in sys.path if p and os.path.isdir(p))}
+        needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *filter(os.path.isdir, sys.path)}
         inside = {str(Path(path).resolve()) for path in needed} - set(hidden)
         inside = {path for path in inside if any(Path(path).is_relative_to(home) for home in hidden)}
-        exposed = sorted(path for path in inside if not any(Path(path).is_relative_to(outer) for outer in inside - {path}))
+        # Bind only the outermost of nested paths.
+        exposed = sorted(path for path in inside if not any(Path(path).is_relative_to(other) for other in inside - {path}))
         return cls(scratch_mb << 20, hidden, exposed, mounts)
 
     def as_dict(self) -> dict:
         mounts = [[mount.source, mount.target, mount.writable] for mount in self.mounts]
-        return {"scratch": SCRATCH, "scratch_bytes": self.scratch_bytes, "hidden": self.hidden, "exposed": self.exposed, "mounts": mounts}
+        return {
+            "scratch": SCRATCH,
+            "scratch_bytes": self.scratch_bytes,
+            "hidden": self.hidden,
+            "exposed": self.exposed,
+            "mounts": mounts,
+        }
 
 
 def _host_program(name: str) -> str:

@@ -15,7 +15,6 @@ Standard library only: this file runs as a script inside the sandbox, outside th
 from __future__ import annotations
 
 import argparse
-import builtins
 import ctypes
 import json
 import math
