@@ -42,14 +42,11 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 @dataclass(frozen=True)
 class Features:
-    graph: Graph
-    rounds: tuple[np.ndarray, ...]  # uint64 node labels after each WL round (round 0: initial labels)
-    labels: np.ndarray  # the distinct labels of all rounds, sorted
-    counts: np.ndarray  # how often each of ``labels`` occurs
+    """What scoring needs of a program (kept small: thousands are cached)."""
 
-    @property
-    def size(self) -> int:
-        return len(self.graph)
+    size: int  # number of graph nodes
+    labels: np.ndarray  # the distinct WL labels of all rounds, sorted
+    counts: np.ndarray  # how often each of ``labels`` occurs
 
 
 @cache
@@ -73,10 +70,15 @@ def _mix(values: np.ndarray) -> np.ndarray:
 def features(language: str, code: str) -> Features | None:
     """WL labels of ``code``'s structure graph; None when it is empty or unparseable."""
     graph = build_graph(get_language(language), code)
-    return None if graph is None else wl_features(graph)
+    if graph is None:
+        return None
+    # Labels of different rounds are distinct hashes, so one multiset over all rounds serves all.
+    labels, counts = np.unique(np.concatenate(wl_rounds(graph)), return_counts=True)
+    return Features(len(graph), labels, counts)
 
 
-def wl_features(graph: Graph) -> Features:
+def wl_rounds(graph: Graph) -> list[np.ndarray]:
+    """The uint64 node labels after each WL round (round 0: the initial labels)."""
     # Every edge is followed in both directions: a neighbour's label is xor-ed with a random code for
     # the edge's kind and direction, these are summed (an order-free hash of the neighbour multiset)
     # and mixed with the node's own label. All arithmetic is uint64 and wraps.
@@ -91,9 +93,7 @@ def wl_features(graph: Graph) -> Features:
         np.add.at(gathered, receivers, codes ^ labels[senders])
         labels = _mix(labels * _MULTIPLIER + gathered)
         rounds.append(labels)
-    # Labels of different rounds are distinct hashes, so one multiset over all rounds serves all.
-    distinct, counts = np.unique(np.concatenate(rounds), return_counts=True)
-    return Features(graph, tuple(rounds), distinct, counts)
+    return rounds
 
 
 def _common(a_labels: np.ndarray, a_counts: np.ndarray, b_labels: np.ndarray, b_counts: np.ndarray) -> int:
@@ -102,10 +102,10 @@ def _common(a_labels: np.ndarray, a_counts: np.ndarray, b_labels: np.ndarray, b_
     return int(np.minimum(a_counts[in_a], b_counts[in_b]).sum())
 
 
-def _dice_per_round(a: Features, b: Features) -> list[float]:
-    total = a.size + b.size
+def _dice_per_round(rounds_a: list[np.ndarray], rounds_b: list[np.ndarray]) -> list[float]:
+    total = len(rounds_a[0]) + len(rounds_b[0])
     per_round = []
-    for round_a, round_b in zip(a.rounds, b.rounds):
+    for round_a, round_b in zip(rounds_a, rounds_b):
         labels_a, counts_a = np.unique(round_a, return_counts=True)
         labels_b, counts_b = np.unique(round_b, return_counts=True)
         per_round.append(2 * _common(labels_a, counts_a, labels_b, counts_b) / total)
@@ -139,16 +139,16 @@ def _statement_signatures(graph: Graph) -> list[tuple[str, ...]]:
     return signatures
 
 
-def _unmatched_rows(mine: Features, theirs: Features, code: str) -> list[str]:
+def _unmatched_rows(mine: Graph, theirs: Graph, code: str) -> list[str]:
     """Source lines of statements that have no counterpart with the same subtree on the other side."""
-    available = Counter(_statement_signatures(theirs.graph))
+    available = Counter(_statement_signatures(theirs))
     lines = code.splitlines()
     missing = []
-    for node, signature in zip(mine.graph.statements, _statement_signatures(mine.graph)):
+    for node, signature in zip(mine.statements, _statement_signatures(mine)):
         if available[signature] > 0:
             available[signature] -= 1
         else:
-            row = mine.graph.rows[node]
+            row = mine.rows[node]
             missing.append(f"  line {row + 1}: {lines[row].strip() if row < len(lines) else ''}")
     return missing
 
@@ -158,11 +158,11 @@ def explain(reference: str, candidate: str, language: str) -> str:
     graphs = [build_graph(get_language(language), code, record_rows=True) for code in (reference, candidate)]
     if graphs[0] is None or graphs[1] is None:
         return f"score 0.0: {'A' if graphs[0] is None else 'B'} is empty or does not parse"
-    a, b = (wl_features(graph) for graph in graphs)
-    per_round = _dice_per_round(a, b)
-    out = [f"score {sum(per_round) / len(per_round):.4f}  (nodes: A {a.size}, B {b.size})"]
+    a, b = graphs
+    per_round = _dice_per_round(wl_rounds(a), wl_rounds(b))
+    out = [f"score {sum(per_round) / len(per_round):.4f}  (nodes: A {len(a)}, B {len(b)})"]
     out += [f"  round {h}: dice {value:.4f}" for h, value in enumerate(per_round)]
-    labels_a, labels_b = Counter(a.graph.labels), Counter(b.graph.labels)
+    labels_a, labels_b = Counter(a.labels), Counter(b.labels)
     out.append(f"node labels matched: {sum((labels_a & labels_b).values())}")
     for side, only in (("A", labels_a - labels_b), ("B", labels_b - labels_a)):
         out.append(f"node labels only in {side}: " + (", ".join(f"{k} x{v}" for k, v in sorted(only.items())) or "-"))
