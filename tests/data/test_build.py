@@ -135,7 +135,6 @@ def test_cli_malformed_jsonl_is_one_line_naming_file_and_line(tmp_path, capsys):
     assert f"{source}:2: malformed JSON" in error and error.count("\n") == 1
 
 
-@pytest.mark.slow
 def test_real_standard_library_subset_builds_clean(tmp_path):
     """A reduced real build: a few stdlib packages in parallel, and no comment or docstring left."""
     import sysconfig
@@ -155,7 +154,6 @@ def test_real_standard_library_subset_builds_clean(tmp_path):
         assert not any(function.docstring for function in python.functions(row["code"])), row["path"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("language, executable", [("ruby", "ruby"), ("go", "go")])
 def test_ruby_and_go_default_sources_build(language, executable, tmp_path):
     """The default source of Ruby/Go is their standard library; build one package of it."""

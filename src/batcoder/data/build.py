@@ -74,6 +74,7 @@ class CorpusStats:
     sources: list[str]
     output: str
     documents: int = 0  # files and data rows handed to the parsers
+    parsed: int = 0  # documents that were read and parsed (the others are in ``skipped``)
     skipped: dict[str, int] = field(default_factory=dict)  # document-level problems -> count
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     syntax_error_documents: int = 0  # documents with syntax errors (their valid functions are kept)
@@ -218,6 +219,7 @@ def _count(result: DocumentResult, stats: CorpusStats) -> None:
     if result.skipped is not None:
         stats.skip(result.skipped, result.path)
         return
+    stats.parsed += 1
     stats.syntax_error_documents += result.syntax_error
     stats.functions_found += result.extracted
     for reason, count in result.rejected.items():

@@ -86,9 +86,9 @@ def print_stats(stats, verbose: bool = False) -> None:
     table = Table(title=f"{stats.language} corpus from {', '.join(stats.sources)}", title_justify="left")
     table.add_column("stage")
     table.add_column("count", justify="right")
-    table.add_row("documents", str(stats.documents + sum(stats.skipped.values())))
     for reason, count in stats.skipped.items():
-        table.add_row(f"  skipped: {reason}", str(count))
+        table.add_row(f"skipped: {reason}", str(count))
+    table.add_row("documents parsed (files or rows)", str(stats.parsed))
     table.add_row("  with syntax errors (valid functions kept)", str(stats.syntax_error_documents))
     table.add_row("functions found", str(stats.functions_found))
     for reason, count in stats.removed.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -44,7 +45,11 @@ class Signer:
             shingles = {" ".join(words)}
         else:
             shingles = {" ".join(words[i : i + SHINGLE_SIZE]) for i in range(len(words) - SHINGLE_SIZE + 1)}
-        minhash = MinHash(num_perm=self.num_perm, seed=SEED, permutations=self._permutations, scheme=SCHEME)
+        # CRC-32 is a C call (datasketch's default SHA-1 wrapper is Python); the affine32 scheme mixes
+        # every input hash with the MurmurHash3 finaliser, so CRC's linearity does not bias the estimate.
+        minhash = MinHash(
+            num_perm=self.num_perm, seed=SEED, permutations=self._permutations, scheme=SCHEME, hashfunc=zlib.crc32
+        )
         minhash.update_batch([shingle.encode("utf-8") for shingle in shingles])
         return minhash.hashvalues
 

@@ -101,21 +101,24 @@ def _extract(worker: _Worker, text: str, path: str, result: DocumentResult) -> N
     generated = is_generated_file(text)
     for function in language.functions(text):
         result.extracted += 1
-        reason = _reject(worker, function, path, generated)
+        reason = _reject(worker, function, path, generated, check_syntax=result.syntax_error)
         if isinstance(reason, str):
             result.rejected[reason] = result.rejected.get(reason, 0) + 1
         else:
             result.candidates.append(reason)
 
 
-def _reject(worker: _Worker, function, path: str, generated: bool) -> str | Candidate:
+def _reject(worker: _Worker, function, path: str, generated: bool, check_syntax: bool) -> str | Candidate:
+    """The filter rejecting ``function``, or the candidate it becomes. Functions are parsed again on
+    their own only when their file has syntax errors: a definition cut out of a valid file is valid,
+    and the language modules keep code valid when they strip it."""
     if function.nested and not worker.keep_nested:
         return "nested"
     try:
         code = worker.language.strip_comments(function.code).strip("\n")
     except Exception:  # a language module failing on odd input must not end the build
         return "unparseable"
-    if not code or not worker.language.is_valid(code):
+    if not code or (check_syntax and not worker.language.is_valid(code)):
         return "unparseable"
     if generated:
         return "generated_or_minified"
