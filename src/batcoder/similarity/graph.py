@@ -201,7 +201,7 @@ class _Builder:
     ) -> None:
         """Add the subtree at the cursor to the graph; append (top node, edge label) to ``out`` —
         several for a transparent wrapper, the label None when the parent labels by position."""
-        self.dispatch.get(node.type, _Builder.visit_expression)(self, node, parent_type, field_name, in_target, out)
+        self.dispatch.get(node.type, _visit_expression)(self, node, parent_type, field_name, in_target, out)
 
     def visit_children(self, node: tree_sitter.Node, in_target: bool) -> tuple[list[tuple[int, str]], str | None]:
         """Visit the named children of the cursor's node; returns (node, edge label) pairs, with
@@ -210,7 +210,7 @@ class _Builder:
         operator = None
         kind = node.type
         target_fields = self.target_fields.get(kind, ())
-        cursor = self.cursor
+        cursor, handler_for = self.cursor, self.dispatch.get
         if cursor.goto_first_child():
             while True:
                 child = cursor.node
@@ -219,7 +219,7 @@ class _Builder:
                     if field_name in _PARAMETER_FIELDS:
                         emitted.append((self.visit_parameters(child), "params"))
                     else:
-                        self.dispatch.get(child.type, _Builder.visit_expression)(
+                        handler_for(child.type, _visit_expression)(
                             self, child, kind, field_name, in_target or field_name in target_fields, emitted
                         )
                 else:
@@ -558,6 +558,9 @@ class _Builder:
                 labels[node_id] = f"{kind}:{operator}"
         for child_id, label in children:
             self.add_edge(node_id, child_id, label)
+
+
+_visit_expression = _Builder.visit_expression  # the handler of every node type without a role
 
 
 @dataclass(frozen=True)
