@@ -178,11 +178,16 @@ class _Builder:
             self.pending.append((symbol, node))
 
     def merge_states(self, states: list[dict[int, tuple[int, ...]]]) -> None:
-        merged: dict[int, set[int]] = {}
-        for state in states:
+        """Where control flow joins, a symbol's reaching definitions are those of every path."""
+        merged = dict(states[0])
+        for state in states[1:]:
             for symbol, nodes in state.items():
-                merged.setdefault(symbol, set()).update(nodes)
-        self.reaching = {symbol: tuple(sorted(nodes)) for symbol, nodes in merged.items()}
+                current = merged.get(symbol)
+                if current is None:
+                    merged[symbol] = nodes
+                elif current is not nodes and current != nodes:  # most symbols are untouched by a branch
+                    merged[symbol] = tuple(sorted({*current, *nodes}))
+        self.reaching = merged
 
     # -- traversal --------------------------------------------------------------------------------
     def build(self) -> Graph:
