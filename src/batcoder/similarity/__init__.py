@@ -1,4 +1,4 @@
-"""Code similarity metrics behind one interface; CSSG (structure graphs) is the default.
+r"""Code similarity metrics behind one interface; CSSG (structure graphs) is the default.
 
 >>> similarity("def f(a):\n    return a + 1", "def g(x):\n    return x + 1", "python")
 1.0
@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from typing import Iterator, Sequence
 
 from batcoder.similarity.base import Metric
@@ -60,6 +59,8 @@ def iter_scores(
         for task in tasks:
             yield from _score_chunk(task)
         return
+    import multiprocessing
+
     with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
         for chunk in pool.imap(_score_chunk, tasks):
             yield from chunk

@@ -13,5 +13,5 @@ class Metric:
     name: str
     score: Callable[[str, str, str], float]  # (reference, candidate, language) -> [0, 1]
     symmetric: bool  # score(a, b) == score(b, a)
-    description: str  # one line, shown by ``batcoder similarity --help``
+    description: str  # one line: what the metric compares
     explain: Callable[[str, str, str], str] | None = None  # human-readable account of a score

@@ -17,7 +17,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="A_FILE B_FILE: reference and candidate")
     parser.add_argument("--language", help="language of the two files (default: from A_FILE's extension)")
-    parser.add_argument("--metric", default="cssg", help="cssg (default), exact, bleu, chrf or codebleu")
+    parser.add_argument(
+        "--metric", default="cssg", help="cssg (default), exact, bleu, chrf, codebleu: any module in similarity/metrics"
+    )
     parser.add_argument("--explain", action="store_true", help="show what matched and what did not")
     parser.add_argument("--pairs", type=Path, help="JSONL file of rows with a, b and language")
     parser.add_argument("--output", type=Path, help="where --pairs writes its rows with a score added")
