@@ -37,7 +37,7 @@ def median_seconds(action, repeats: int) -> float:
 
 
 def bare_bwrap_start() -> None:
-    command = sandbox_command(["/bin/true"], scratch_mb=1, mounts=[], backend="bwrap")
+    command = sandbox_command(["/bin/true"], scratch_mb=1, backend="bwrap")
     try:
         subprocess.run(command.argv, check=True, **command.popen_kwargs)
     finally:

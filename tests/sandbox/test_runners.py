@@ -147,6 +147,35 @@ def test_go_testify_pass_fail_and_containment(pool):
     assert pool.run(hog, "go").status == "failed"
     loop = GO_PROGRAM.replace("return x + y", "for {}")
     assert pool.run(loop, "go", timeout_s=5).status == "timed_out"
+    result = pool.run(GO_CACHE_PROBE, "go")
+    assert result.passed, result.stdout
+
+
+# The shared build cache is only handed to `go test -c`: the program's code must find no way to it.
+GO_CACHE_PROBE = textwrap.dedent(
+    """
+    package probe_test
+
+    import (
+        "os"
+        "strings"
+        "testing"
+    )
+
+    func TestBuildCacheIsOutOfReach(t *testing.T) {
+        entries, _ := os.ReadDir("/proc/self/fd")
+        for _, entry := range entries {
+            target, _ := os.Readlink("/proc/self/fd/" + entry.Name())
+            if strings.Contains(target, "go-build") {
+                t.Fatalf("descriptor %s leads to the build cache %s", entry.Name(), target)
+            }
+        }
+        if _, err := os.Stat(os.Getenv("GOCACHE")); err == nil {
+            t.Fatal("GOCACHE is reachable")
+        }
+    }
+    """
+)
 
 
 def test_unknown_language_is_an_error(pool):

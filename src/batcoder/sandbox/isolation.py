@@ -1,7 +1,8 @@
 """How a sandbox is built: the command that confines one worker, and the checks that it can be built.
 
 Inside the sandbox the whole filesystem is mounted read-only; the only writable place is a private,
-size-limited tmpfs on /tmp (plus the writable caches a runner asks for, e.g. Go's build cache).
+size-limited tmpfs on /tmp. (A runner's build cache is not mounted at all: the worker receives an open
+directory descriptor and hands it only to build steps, see ``runners.base.Runner.build_cache``.)
 Network, PID, IPC and UTS namespaces are private, the environment is empty apart from what a runner
 sets, and the home directories of the evaluating user (and /root) are hidden behind empty tmpfs
 mounts, with only the Python installation bound back in.
@@ -43,15 +44,6 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 
 class IsolationUnavailable(RuntimeError):
     """Full isolation cannot be had on this machine; the message names the missing feature."""
-
-
-@dataclass(frozen=True)
-class Mount:
-    """A host directory made visible inside the sandbox."""
-
-    source: str
-    target: str
-    writable: bool = False
 
 
 @dataclass
@@ -99,7 +91,7 @@ BACKEND_NAMES = {"bwrap": "bubblewrap", "unshare": "unshare (mount + PID + netwo
 def _probe(backend: str) -> str | None:
     """Start a worker in a sandbox of this kind and let it exit at once: None when that works."""
     inner = worker_argv(contained=True, scratch=SCRATCH, own_processes=1)
-    command = sandbox_command(inner, scratch_mb=1, mounts=[], backend=backend)
+    command = sandbox_command(inner, scratch_mb=1, backend=backend)
     try:
         completed = subprocess.run(
             command.argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, **command.popen_kwargs
@@ -152,7 +144,7 @@ class UidLease:
 
 
 def shared_cache_dir(name: str) -> Path:
-    """A persistent cache directory that every sandbox uid may write (created on first use)."""
+    """A persistent build cache directory that every sandbox uid may write (created on first use)."""
     override = os.environ.get(f"BATCODER_{name.upper().replace('-', '_')}_CACHE")
     if override:
         path = Path(override)
@@ -169,14 +161,14 @@ def shared_cache_dir(name: str) -> Path:
 
 
 def sandbox_command(
-    inner_argv: list[str], *, scratch_mb: int, mounts: list[Mount], backend: str | None = None
+    inner_argv: list[str], *, scratch_mb: int, backend: str | None = None, pass_fds: tuple[int, ...] = ()
 ) -> SandboxCommand:
     """The command that runs ``inner_argv`` confined (see the module docstring)."""
     backend = backend or check_isolation()
-    layout = _Layout.build(scratch_mb, mounts)
+    layout = _Layout.build(scratch_mb)
     lease = UidLease() if os.geteuid() == 0 else None
     if backend == "bwrap":
-        return SandboxCommand(_bwrap_argv(layout, lease, inner_argv), lease=lease)
+        return SandboxCommand(_bwrap_argv(layout, lease, inner_argv), {"pass_fds": pass_fds}, lease)
     argv = [_host_program("unshare"), "--mount", "--pid", "--net", "--ipc", "--uts", "--cgroup"]
     argv += ["--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
     if lease is None:
@@ -184,7 +176,7 @@ def sandbox_command(
     confine = {**layout.as_dict(), "uid": lease and lease.uid, "gid": lease and SANDBOX_GID}
     argv += ["--", *inner_argv, "--confine", json.dumps(confine)]
     env = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8", "HOME": SCRATCH}
-    return SandboxCommand(argv, popen_kwargs={"env": env, "cwd": "/"}, lease=lease)
+    return SandboxCommand(argv, {"env": env, "cwd": "/", "pass_fds": pass_fds}, lease)
 
 
 @dataclass
@@ -194,10 +186,9 @@ class _Layout:
     scratch_bytes: int  # size of the tmpfs on SCRATCH
     hidden: list[str]  # directories covered by an empty tmpfs (home directories)
     exposed: list[str]  # read-only binds back inside hidden ones (the Python installation)
-    mounts: list[Mount]
 
     @classmethod
-    def build(cls, scratch_mb: int, mounts: list[Mount]) -> "_Layout":
+    def build(cls, scratch_mb: int) -> "_Layout":
         homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
         hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
         needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *filter(os.path.isdir, sys.path)}
@@ -205,17 +196,10 @@ class _Layout:
         inside = {path for path in inside if any(Path(path).is_relative_to(home) for home in hidden)}
         # Bind only the outermost of nested paths.
         exposed = sorted(path for path in inside if not any(Path(path).is_relative_to(other) for other in inside - {path}))
-        return cls(scratch_mb << 20, hidden, exposed, mounts)
+        return cls(scratch_mb << 20, hidden, exposed)
 
     def as_dict(self) -> dict:
-        mounts = [[mount.source, mount.target, mount.writable] for mount in self.mounts]
-        return {
-            "scratch": SCRATCH,
-            "scratch_bytes": self.scratch_bytes,
-            "hidden": self.hidden,
-            "exposed": self.exposed,
-            "mounts": mounts,
-        }
+        return {"scratch": SCRATCH, "scratch_bytes": self.scratch_bytes, "hidden": self.hidden, "exposed": self.exposed}
 
 
 def _host_program(name: str) -> str:
@@ -240,8 +224,6 @@ def _bwrap_argv(layout: _Layout, lease: UidLease | None, inner_argv: list[str]) 
                 created.add(directory)
                 argv += ["--perms", "0755", "--dir", directory]
         argv += ["--ro-bind", path, path]
-    for mount in layout.mounts:
-        argv += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--chdir", SCRATCH]
     argv += ["--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", SCRATCH]
@@ -252,8 +234,10 @@ def _bwrap_argv(layout: _Layout, lease: UidLease | None, inner_argv: list[str]) 
     return argv + ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *inner_argv]
 
 
-def worker_argv(*, contained: bool, scratch: str, own_processes: int) -> list[str]:
+def worker_argv(*, contained: bool, scratch: str, own_processes: int, caches: dict[str, int] | None = None) -> list[str]:
+    """The supervisor's command line; ``caches`` maps build-cache names to directory descriptors it inherits."""
     argv = [sys.executable, "-I", str(WORKER_SCRIPT), "--scratch", scratch, "--own-processes", str(own_processes)]
+    argv += [arg for name, fd in (caches or {}).items() for arg in ("--cache", f"{name}={fd}")]
     return argv + (["--contained"] if contained else [])
 
 

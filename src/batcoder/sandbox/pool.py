@@ -47,18 +47,20 @@ class _Worker:
     """One sandbox with a supervisor inside, spoken to over its stdin/stdout."""
 
     def __init__(self, limits: Limits, backend: str | None):
-        mounts = [mount for language in available_runners() for mount in get_runner(language).mounts()]
+        names = {get_runner(language).build_cache for language in available_runners()} - {None}
+        self._cache_fds = {name: os.open(isolation.shared_cache_dir(name), os.O_PATH | os.O_DIRECTORY) for name in names}
         self._host_scratch = self._cgroup = None
         if backend is None:  # unsafe mode
             self._host_scratch = tempfile.mkdtemp(prefix="batcoder-unsafe-")
-            argv = isolation.worker_argv(
-                contained=False, scratch=self._host_scratch, own_processes=isolation.user_process_count() + 8
-            )
-            command = isolation.SandboxCommand(argv)
+            own = isolation.user_process_count() + 8
+            argv = isolation.worker_argv(contained=False, scratch=self._host_scratch, own_processes=own, caches=self._cache_fds)
+            command = isolation.SandboxCommand(argv, {"pass_fds": tuple(self._cache_fds.values())})
         else:
             own = 1 if os.geteuid() == 0 else isolation.user_process_count() + 8
-            inner = isolation.worker_argv(contained=True, scratch=SCRATCH, own_processes=own)
-            command = isolation.sandbox_command(inner, scratch_mb=limits.scratch_mb, mounts=mounts, backend=backend)
+            inner = isolation.worker_argv(contained=True, scratch=SCRATCH, own_processes=own, caches=self._cache_fds)
+            command = isolation.sandbox_command(
+                inner, scratch_mb=limits.scratch_mb, backend=backend, pass_fds=tuple(self._cache_fds.values())
+            )
             # The whole sandbox: the program's memory, the scratch tmpfs it fills, the supervisor.
             memory = (limits.memory_mb + limits.scratch_mb + SUPERVISOR_MEMORY_MB) << 20
             self._cgroup = cgroups.create(memory, limits.max_processes + SUPERVISOR_TASKS)
@@ -128,6 +130,9 @@ class _Worker:
         self.process.wait()
         self.process.stdout.close()
         self._diagnostics.close()
+        for fd in self._cache_fds.values():
+            os.close(fd)
+        self._cache_fds = {}
         if self._cgroup:
             self._cgroup.remove()
             self._cgroup = None
@@ -243,6 +248,7 @@ class SandboxPool:
             "main_file": job.main_file,
             "env": {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8", **job.env},
             "inline_python": job.inline_python,
+            "build_cache": job.build_cache,
             "marker": marker,
             "timeout_s": timeout_s,
             "memory_bytes": self.limits.memory_mb << 20,

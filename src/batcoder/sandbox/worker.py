@@ -29,6 +29,7 @@ import time
 import traceback
 
 PR_SET_DUMPABLE = 4
+BUILD_CACHE_FD = 3
 READ_CHUNK = 1 << 16
 FLOOD_FACTOR = 16  # output beyond this many times the cap kills the program
 DRAIN_AFTER_EXIT_S = 0.5  # reading what is left in the pipes; only escaped writers (unsafe mode) use it up
@@ -68,7 +69,9 @@ def main() -> None:
     parser.add_argument("--contained", action="store_true", help="alone in a PID namespace: kill(-1) is safe")
     parser.add_argument("--own-processes", type=int, default=1, help="processes of this uid not counting the job")
     parser.add_argument("--confine", help="JSON layout: build the sandbox's mounts and drop privileges first")
+    parser.add_argument("--cache", action="append", default=[], help="NAME=FD: a build cache directory descriptor")
     options = parser.parse_args()
+    options.caches = {name: int(fd) for name, fd in (entry.split("=") for entry in options.cache)}
     if options.confine:
         confine(json.loads(options.confine))
     if options.contained and 1 not in (os.getpid(), os.getppid()):
@@ -246,7 +249,11 @@ def _run_child(job: dict, workdir: str, out_write: int, err_write: int, options)
     os.dup2(null, 0)
     os.dup2(out_write, 1)
     os.dup2(err_write, 2)
-    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    # The job's build cache, if any, becomes fd 3 (its runner's build step reaches it as /proc/self/fd/3).
+    cache = job.get("build_cache")
+    if cache:
+        os.dup2(options.caches[cache], BUILD_CACHE_FD)
+    os.closerange(BUILD_CACHE_FD + 1 if cache else BUILD_CACHE_FD, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     os.chdir(workdir)
     try:  # when the sandbox's cgroup runs out of memory, the kernel's OOM killer picks the program first
         with open("/proc/self/oom_score_adj", "w") as handle:
@@ -334,12 +341,11 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def confine(layout: dict) -> None:
     """Turn a fresh mount + PID (+ user) namespace into the sandbox bubblewrap would have built, then
     drop every privilege: the host root read-only, a size-limited tmpfs on the scratch directory, the
-    home directories hidden with the Python installation bound back, the runners' mounts; finally a
-    leased uid (when started as root) or, in a user namespace, root without any capability."""
+    home directories hidden with the Python installation bound back; finally a leased uid (when
+    started as root) or, in a user namespace, root without any capability."""
     _mount(None, "/", None, MS_REC | (1 << 18))  # MS_PRIVATE: nothing propagates back to the host
     # Bind sources may lie under the home directories about to be hidden: hold them open first.
-    exposed = [(os.open(path, os.O_PATH), path, False) for path in layout["exposed"]]
-    mounts = [(os.open(source, os.O_PATH), target, writable) for source, target, writable in layout["mounts"]]
+    exposed = [(os.open(path, os.O_PATH), path) for path in layout["exposed"]]
     for mount_point, options in _mount_table():
         if mount_point == "/proc" or mount_point.startswith("/proc/") or "ro" in options:
             continue
@@ -347,9 +353,9 @@ def confine(layout: dict) -> None:
     _mount("tmpfs", layout["scratch"], "tmpfs", MS_NOSUID | MS_NODEV, f"size={layout['scratch_bytes']},mode=1777")
     for home in layout["hidden"]:
         _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
-    for source_fd, target, writable in exposed + mounts:
+    for source_fd, target in exposed:
         os.makedirs(target, mode=0o755, exist_ok=True)
-        _bind(f"/proc/self/fd/{source_fd}", target, writable)
+        _bind_read_only(f"/proc/self/fd/{source_fd}", target)
         os.close(source_fd)
     os.chdir(layout["scratch"])
     if _libc.prctl(PR_SET_SECUREBITS, ALL_SECUREBITS_LOCKED, 0, 0, 0) != 0:
@@ -386,10 +392,9 @@ def _remount_read_only(mount_point: str, options: set[str]) -> None:
     _mount(None, mount_point, None, flags)
 
 
-def _bind(source: str, target: str, writable: bool) -> None:
+def _bind_read_only(source: str, target: str) -> None:
     _mount(source, target, None, MS_BIND | MS_REC)
-    if not writable:
-        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:

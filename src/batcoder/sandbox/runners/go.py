@@ -4,7 +4,10 @@
 
 Offline: GOPATH mode against the Debian-packaged sources in /usr/share/gocode (testify and its
 dependencies). Compiled packages go to a persistent build cache shared by all sandboxes, so only the
-first run pays for compiling the standard library and testify.
+first run pays for compiling the standard library and testify. ``go test`` is split in two so that
+the program's code never sees that cache: ``go test -c`` (compiling and vetting, which runs none of
+the program's code) gets the cache as fd 3, and the test binary is started with fd 3 closed. A
+program therefore cannot plant compiled code in the cache for later programs to run.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import shutil
 from pathlib import Path
 
 from batcoder.languages import get_language
-from batcoder.sandbox.isolation import SCRATCH, Mount, shared_cache_dir
+from batcoder.sandbox.isolation import shared_cache_dir
 from batcoder.sandbox.runners.base import Job, Runner
 
-GO_CACHE = f"{SCRATCH}/.go-build"  # where the shared build cache is mounted inside the sandbox
+BUILD_THEN_TEST = "go test -c -o batcoder.test && exec ./batcoder.test 3>&-"
 PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 
 TEST_MAIN = """package {package}
@@ -54,6 +57,7 @@ func TestWarmUp(t *testing.T) {
 
 class GoRunner(Runner):
     language = "go"
+    build_cache = "go-build"
 
     def prepare(self, program: str, marker: str) -> Job:
         language = get_language(self.language)
@@ -62,7 +66,7 @@ class GoRunner(Runner):
         if package:  # without a package clause the program does not compile: no marker file needed
             files["batcoder_main_test.go"] = TEST_MAIN.replace("{package}", package.group(1)).replace("{marker}", marker)
         env = {
-            "GOCACHE": GO_CACHE,
+            "GOCACHE": "/proc/self/fd/3",
             "GOPATH": "/usr/share/gocode",
             "GO111MODULE": "off",
             "GOFLAGS": "",
@@ -70,7 +74,9 @@ class GoRunner(Runner):
             "CGO_ENABLED": "0",
             "GOMAXPROCS": "2",  # Go threads count against the process limit
         }
-        return Job(files=files, argv=language.run_argv(), main_file=language.runtime.main_file, env=env)
+        # The language's runtime (`go test`) split into build and run; see the module docstring.
+        argv = ["/bin/sh", "-c", BUILD_THEN_TEST]
+        return Job(files=files, argv=argv, main_file=language.runtime.main_file, env=env, build_cache=self.build_cache)
 
     def warm_up(self) -> str | None:
         """A testify test, so that the standard library and testify are compiled before the first job
@@ -83,10 +89,8 @@ class GoRunner(Runner):
     def _warm_stamp(self) -> Path:
         go = Path(shutil.which("go") or "go").resolve()
         toolchain = f"{go}:{go.stat().st_mtime_ns if go.exists() else 0}"
-        return shared_cache_dir("go-build") / f"batcoder-warm-{hashlib.sha256(toolchain.encode()).hexdigest()[:16]}"
+        return shared_cache_dir(self.build_cache) / f"batcoder-warm-{hashlib.sha256(toolchain.encode()).hexdigest()[:16]}"
 
-    def mounts(self) -> list[Mount]:
-        return [Mount(str(shared_cache_dir("go-build")), GO_CACHE, writable=True)]
 
 
 RUNNER = GoRunner()
