@@ -29,6 +29,9 @@ def test_stats_file_beside_the_output(build, tree, tmp_path):
     assert saved["removed"]["exact_duplicate"] == 0 and saved["train"] + saved["valid"] == 12
     assert saved["settings"]["filters"]["max_lines"] == 60
     assert stats_path("a/corpus.jsonl").as_posix() == "a/corpus.stats.json"
+    (tmp_path / "reference").write_text("")  # created with the umask's permissions, as the outputs must be
+    mode = (tmp_path / "reference").stat().st_mode & 0o777
+    assert (tmp_path / "out" / "corpus.jsonl").stat().st_mode & 0o777 == mode
 
 
 def test_split_is_deterministic_by_content_hash(build, tree):

@@ -9,6 +9,8 @@ Workers receive the language *name* and rebuild everything else once per process
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import signal
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +59,8 @@ def init_worker(
     language_name: str, filters: FunctionFilters, keep_nested: bool, benchmarks: BenchmarkIndex, min_overlap: float
 ) -> None:
     global _worker
+    if multiprocessing.current_process().name != "MainProcess":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     _worker = _Worker(get_language(language_name), filters, keep_nested, benchmarks, min_overlap, Signer())
 
 

@@ -119,8 +119,8 @@ def _looks_like_path(source: str) -> bool:
 
 
 def walk_directory(root: Path, extensions: Iterable[str], max_file_bytes: int, skip: Skip) -> Iterator[Document]:
-    """Files with the given extensions under ``root`` (symlinks followed, each directory visited once),
-    in sorted order."""
+    """Files with the given extensions under ``root`` (symlinks followed, each directory visited once):
+    a directory's files in name order, then its subdirectories in name order."""
     extensions = tuple(extension.lower() for extension in extensions)
     try:
         root_stat = root.stat()
