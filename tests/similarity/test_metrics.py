@@ -62,3 +62,17 @@ def test_score_pairs_keeps_input_order_with_one_and_several_workers():
     assert score_pairs(pairs) == expected
     assert score_pairs(pairs, workers=2, chunk_size=4) == expected
     assert score_pairs([]) == []
+
+
+def test_the_syntax_roles_cssg_reads_name_real_grammar_nodes_and_fields():
+    from batcoder.languages import available_languages, get_language
+
+    for name in available_languages():
+        language = get_language(name)
+        grammar, roles = language.ts_language, language.roles
+        for position in roles.definition_target | roles.member_name:
+            node_type, field_name = position.split(".")
+            assert grammar.id_for_node_kind(node_type, True) is not None, (name, position)
+            assert grammar.field_id_for_name(field_name) is not None, (name, position)
+        for node_type in roles.transparent:
+            assert grammar.id_for_node_kind(node_type, True) is not None, (name, node_type)
