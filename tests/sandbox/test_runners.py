@@ -250,3 +250,8 @@ def test_refuses_when_namespaces_cannot_be_created(monkeypatch, tmp_path, clean_
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(IsolationUnavailable, match="No permissions to create new namespace"):
         SandboxPool(1)
+
+
+def test_limits_must_be_positive():
+    with pytest.raises(ValueError, match="timeout_s"):
+        Limits(timeout_s=0)

@@ -17,6 +17,11 @@ class Limits:
     max_output_bytes: int = 1 << 20  # stdout and stderr are each kept up to this size, the rest is discarded
     scratch_mb: int = 512  # size of the sandbox's private tmpfs, the only writable place
 
+    def __post_init__(self):
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"Limits.{name} must be positive, got {value!r}")
+
 
 @dataclass(frozen=True)
 class ExecutionResult:
