@@ -2,6 +2,10 @@
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -171,3 +175,24 @@ def test_ruby_and_go_default_sources_build(language, executable, tmp_path):
     rows = list(read_corpus(tmp_path / "c.jsonl"))
     assert stats.kept == len(rows) > 20
     assert {row["language"] for row in rows} == {language}
+
+
+@pytest.mark.parametrize("signal_number, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signalled_cli_build_removes_its_partial_output(signal_number, status, tmp_path):
+    import sysconfig
+
+    output = tmp_path / "out" / "c.jsonl"
+    command = [sys.executable, "-m", "batcoder.cli", "data", "build", sysconfig.get_paths()["stdlib"]]
+    build = subprocess.Popen(
+        [*command, "-l", "python", "-o", str(output), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, even if ours is
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("out/.c.jsonl.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    build.send_signal(signal_number)
+    _, error = build.communicate(timeout=60)
+    assert build.returncode == status, error
+    assert list((tmp_path / "out").iterdir()) == []

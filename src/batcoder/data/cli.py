@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
@@ -73,6 +74,8 @@ def run_build(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=not args.quiet,
     )
+    # SIGTERM unwinds like Ctrl-C does, so the temporary output is removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     stats = build_corpus(args.sources, args.output, config)
     print_stats(stats, verbose=args.verbose)
     print(f"wrote {stats.kept} functions to {args.output} (statistics: {stats_path(args.output)})")

@@ -61,6 +61,7 @@ def init_worker(
     global _worker
     if multiprocessing.current_process().name != "MainProcess":
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM
     _worker = _Worker(get_language(language_name), filters, keep_nested, benchmarks, min_overlap, Signer())
 
 
