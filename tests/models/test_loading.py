@@ -22,6 +22,13 @@ def test_load_model_prepares_for_batched_generation(tiny_dir):
         load_model(tiny_dir, device="cpu", dtype="float8")
 
 
+def test_missing_local_models_fail_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such model directory"):
+        load_model(tmp_path / "missing", device="cpu")
+    with pytest.raises(FileNotFoundError, match="not a model directory"):
+        load_model(tmp_path, device="cpu")
+
+
 def test_tokenizer_without_pad_token_falls_back_to_eos(tiny_dir, tmp_path):
     model, tokenizer = load_model(tiny_dir, device="cpu")
     tokenizer.pad_token = None

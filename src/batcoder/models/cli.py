@@ -51,6 +51,6 @@ def run_init_tiny(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except (OSError, ValueError) as error:
-        raise UserError(str(error)) from error
+        raise UserError((str(error).strip().splitlines() or [type(error).__name__])[0]) from None
     print(f"tiny model written to {path}")
     return 0

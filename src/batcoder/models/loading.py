@@ -67,6 +67,18 @@ def prepare_tokenizer(tokenizer):
     return tokenizer
 
 
+def check_local_model(source: str) -> None:
+    """Fail clearly when ``source`` names a local path (not a hub id) that holds no model."""
+    path = Path(source).expanduser()
+    looks_local = path.exists() or source.startswith(("/", "./", "../", "~")) or source.count("/") > 1
+    if not looks_local:
+        return
+    if not path.is_dir():
+        raise FileNotFoundError(f"{source}: no such model directory")
+    if not ((path / "config.json").is_file() or (path / "adapter_config.json").is_file()):
+        raise FileNotFoundError(f"{source}: not a model directory (no config.json or adapter_config.json)")
+
+
 def load_model(
     name_or_path: str | os.PathLike,
     *,
@@ -85,8 +97,8 @@ def load_model(
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
     source = str(name_or_path)
-    adapter_config = Path(source) / "adapter_config.json"
-    is_adapter = adapter_config.is_file()
+    check_local_model(source)
+    is_adapter = (Path(source) / "adapter_config.json").is_file()
     if is_adapter and lora is not None:
         raise ValueError(f"{source} already holds a LoRA adapter; load it without new LoRA settings")
 
