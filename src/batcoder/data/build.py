@@ -141,11 +141,9 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
                 if not near_duplicates.add(candidate.signature):
                     stats.removed["near_duplicate"] += 1
                     continue
-                row = candidate.row
-                docstring = row.pop("docstring", None)
-                row["split"] = split_of(row["sha256"], config.valid_fraction)
-                if docstring is not None:
-                    row["docstring"] = docstring
+                row = {**candidate.row, "split": split_of(candidate.row["sha256"], config.valid_fraction)}
+                if candidate.docstring:
+                    row["docstring"] = candidate.docstring
                 out.write(_json_line(row))
                 stats.kept += 1
                 stats.train += row["split"] == "train"

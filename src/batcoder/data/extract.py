@@ -26,7 +26,8 @@ from batcoder.languages import Language, get_language
 class Candidate:
     """A function that passed the per-function filters."""
 
-    row: dict  # the corpus row, without its split
+    row: dict  # the corpus row, without its split and docstring
+    docstring: str | None  # the function's documentation, kept out of ``row["code"]``
     exact_key: str  # equal for functions differing only in whitespace
     signature: np.ndarray  # MinHash signature for near-duplicate detection
     contaminated: bool  # overlaps a benchmark prompt or solution
@@ -139,10 +140,9 @@ def _reject(worker: _Worker, function, path: str, generated: bool, check_syntax:
         "end_line": function.end_line,
         "sha256": hashlib.sha256(code.encode("utf-8")).hexdigest(),
     }
-    if function.docstring:
-        row["docstring"] = function.docstring
     return Candidate(
         row=row,
+        docstring=function.docstring or None,
         exact_key=exact_key(code),
         signature=worker.signer.signature(code),
         contaminated=worker.benchmarks.contaminates(code, function.docstring, min_overlap=worker.min_overlap),
