@@ -176,3 +176,5 @@ def test_bad_arguments(model_and_tokenizer, prompts):
         sampler.generate(prompts, top_p=0.0)
     with pytest.raises(ValueError):
         backend(model_and_tokenizer, batch_size=0)
+    with pytest.raises(ValueError, match=r"prompts \[1\] encode to no tokens"):
+        sampler.generate(["x", ""])

@@ -106,10 +106,10 @@ def load_model(
         from peft import PeftConfig, PeftModel
 
         base_path = PeftConfig.from_pretrained(source).base_model_name_or_path
-        base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch_dtype)
+        base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch_dtype, device_map=device)
         model = PeftModel.from_pretrained(base, source, is_trainable=True)
     else:
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, device_map=device)
     tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(source))
     model.generation_config.pad_token_id = tokenizer.pad_token_id
 
@@ -127,7 +127,7 @@ def load_model(
             task_type="CAUSAL_LM",
         )
         model = get_peft_model(model, config)
-    model.to(device)
+    model.to(device)  # places a new adapter's weights (the base was loaded onto the device)
     model.eval()
     return model, tokenizer
 

@@ -19,6 +19,13 @@ from batcoder.rollout.generation import Completion, finish_completion
 
 
 class Backend:
+    """``model.generate`` on batches of prompts.
+
+    ``batch_size``: most sequences (prompt x sample) per ``generate`` call. ``max_batch_tokens``:
+    when set, also at most this many sequences x (longest prompt + ``max_new_tokens``) per call,
+    which bounds the KV cache's memory.
+    """
+
     def __init__(self, *, model, tokenizer, batch_size: int = 32, max_batch_tokens: int | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -48,6 +55,8 @@ class Backend:
             raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
         stop = tuple(s for s in stop if s)
         prompt_ids = [encode_prompt(self.tokenizer, prompt) for prompt in prompts]
+        if empty := [index for index, ids in enumerate(prompt_ids) if not ids]:
+            raise ValueError(f"prompts {empty} encode to no tokens; a prompt needs at least one token")
         greedy = temperature == 0
         # Greedy samples of one prompt are identical: generate one and copy it.
         samples_per_prompt = 1 if greedy else n
