@@ -177,8 +177,19 @@ class SandboxPool:
         self._closed = False
         self._warm: set[str] = set()  # languages whose runner is ready
         self._warm_up_lock = threading.Lock()
+        started, failures = [], []
         for future in [self._spawner.submit(self._start_worker) for _ in range(workers)]:
-            self._idle.put(future.result())
+            try:
+                started.append(future.result())
+            except Exception as error:  # noqa: BLE001 - re-raised below, once every worker is accounted for
+                failures.append(error)
+        if failures:
+            for worker in started:
+                worker.close()
+            self._spawner.shutdown()
+            raise failures[0]
+        for worker in started:
+            self._idle.put(worker)
 
     def _start_worker(self) -> _Worker:
         return _Worker(self.limits, self.backend)
