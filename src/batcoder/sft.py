@@ -3,9 +3,12 @@
 This is a warm-up, not the method: a randomly initialised tiny model (``batcoder model init-tiny``)
 knows nothing, so before an RL run on CPU it is trained to write a function's docstring from its
 comment-free code (code2doc) and the code from the docstring (doc2code), using exactly the prompts
-the RL rollout uses. Only functions that have a docstring take part. It also serves as the
+the RL rollout uses. Only functions that have a docstring take part; the docstring is rewritten
+into the documentation format the code->doc prompt asks for (:func:`structured_doc`) and kept only
+if :func:`batcoder.docfilter.check` accepts it. It also serves as the
 "SFT on synthetic pairs" baseline later. The loss is on response tokens only (the reply and its
-EOS), averaged over the batch's response tokens; AdamW, linear warm-up, gradient clipping.
+EOS), averaged over the batch's response tokens; AdamW, linear warm-up, gradient clipping; on a
+GPU bfloat16 autocast and activation checkpointing.
 """
 
 from __future__ import annotations
@@ -232,6 +235,7 @@ def run_sft(
 
     from batcoder.data import read_corpus
     from batcoder.models import load_model, save_model
+    from batcoder.models.loading import resolve_device
 
     config = config or SFTConfig()
     pairs, skipped = build_pairs(read_corpus(corpus_path, split=config.split), config)
@@ -240,7 +244,10 @@ def run_sft(
             f"{corpus_path}: no usable docstring/code pairs in split {config.split!r} "
             f"(skipped: {format_counts(skipped) or 'nothing, the split is empty'})"
         )
-    model, tokenizer = load_model(model_path, device=device)
+    # float32 master weights; on a GPU the forward pass runs in bfloat16 with activation checkpointing.
+    on_gpu = resolve_device(device).type == "cuda"
+    model, tokenizer = load_model(model_path, device=device, dtype="float32", gradient_checkpointing=on_gpu)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu)
     examples, too_long = tokenize_pairs(pairs, tokenizer, config.max_length)
     if too_long:
         skipped["longer than max_length"] = too_long
@@ -268,7 +275,8 @@ def run_sft(
                 order = torch.randperm(len(examples), generator=generator).tolist()
             batch.append(examples[order.pop()])
         input_ids, attention_mask, labels = collate(batch, pad_id, model.device)
-        loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+        with autocast:
+            loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise RuntimeError(f"SFT loss became {loss_value}; lower --lr (now {config.lr})")
