@@ -41,8 +41,7 @@ def bare_bwrap_start() -> None:
     try:
         subprocess.run(command.argv, check=True, **command.popen_kwargs)
     finally:
-        if command.lease:
-            command.lease.release()
+        command.release()
 
 
 def main() -> None:

@@ -313,3 +313,17 @@ def test_stopping_the_supervisor_only_fails_the_program(pool):
     result = pool.run("import os, signal, time\nos.kill(os.getppid(), signal.SIGSTOP)\ntime.sleep(30)\n", "python", timeout_s=1.0)
     assert not result.passed
     assert pool.run("assert True\n", "python").passed
+
+
+def test_no_user_namespaces_inside(pool):
+    """A user namespace would give the program every capability over namespaces of its own."""
+    program = textwrap.dedent(
+        """
+        import ctypes, subprocess
+        CLONE_NEWUSER = 0x10000000
+        assert ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWUSER) != 0
+        assert subprocess.run(["unshare", "--user", "true"], capture_output=True).returncode != 0
+        """
+    )
+    result = pool.run(program, "python")
+    assert result.passed, result

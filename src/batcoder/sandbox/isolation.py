@@ -21,12 +21,15 @@ before it runs anything (``worker.confine``). And two ways in, depending on who 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import json
 import logging
 import os
+import platform
 import shutil
+import struct
 import subprocess
 import sys
 import warnings
@@ -53,6 +56,20 @@ class SandboxCommand:
     argv: list[str]
     popen_kwargs: dict = field(default_factory=dict)
     lease: "UidLease | None" = None
+    close_after_start: list[int] = field(default_factory=list)  # descriptors only the launcher needs
+
+    def started(self) -> None:
+        """The launcher has started: its descriptors are no longer needed here."""
+        for fd in self.close_after_start:
+            os.close(fd)
+        self.close_after_start = []
+
+    def release(self) -> None:
+        """Everything this command held, the uid lease included (the sandbox is gone)."""
+        self.started()
+        if self.lease:
+            self.lease.release()
+            self.lease = None
 
 
 def check_isolation(backend: str | None = None) -> str:
@@ -97,8 +114,7 @@ def _probe(backend: str) -> str | None:
             command.argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, **command.popen_kwargs
         )
     finally:
-        if command.lease:
-            command.lease.release()
+        command.release()
     if completed.returncode == 0 and '"ready"' in completed.stdout:
         return None
     reason = completed.stderr.strip().splitlines()[-1:] or [f"exit status {completed.returncode}"]
@@ -168,12 +184,21 @@ def sandbox_command(
     layout = _Layout.build(scratch_mb)
     lease = UidLease() if os.geteuid() == 0 else None
     if backend == "bwrap":
-        return SandboxCommand(_bwrap_argv(layout, lease, inner_argv), {"pass_fds": pass_fds}, lease)
+        seccomp = no_user_namespaces_filter()
+        if seccomp is None:
+            return SandboxCommand(_bwrap_argv(layout, lease, [], inner_argv), {"pass_fds": pass_fds}, lease)
+        seccomp_fd = os.memfd_create("batcoder-seccomp", 0)
+        os.write(seccomp_fd, seccomp)
+        os.lseek(seccomp_fd, 0, os.SEEK_SET)
+        argv = _bwrap_argv(layout, lease, ["--add-seccomp-fd", str(seccomp_fd)], inner_argv)
+        return SandboxCommand(argv, {"pass_fds": (*pass_fds, seccomp_fd)}, lease, [seccomp_fd])
     argv = [_host_program("unshare"), "--mount", "--pid", "--net", "--ipc", "--uts", "--cgroup"]
     argv += ["--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
     if lease is None:
         argv += ["--map-root-user"]
+    seccomp = no_user_namespaces_filter()
     confine = {**layout.as_dict(), "uid": lease and lease.uid, "gid": lease and SANDBOX_GID}
+    confine["seccomp"] = seccomp.hex() if seccomp else None
     argv += ["--", *inner_argv, "--confine", json.dumps(confine)]
     env = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8", "HOME": SCRATCH}
     return SandboxCommand(argv, {"env": env, "cwd": "/", "pass_fds": pass_fds}, lease)
@@ -202,6 +227,35 @@ class _Layout:
         return {"scratch": SCRATCH, "scratch_bytes": self.scratch_bytes, "hidden": self.hidden, "exposed": self.exposed}
 
 
+def no_user_namespaces_filter() -> bytes | None:
+    """A seccomp program (x86-64 only, None elsewhere) that keeps the sandbox from creating user
+    namespaces, in which a program would hold every capability over its own new namespaces (a large
+    kernel attack surface). clone/unshare with CLONE_NEWUSER fail with EPERM; clone3, whose flags
+    seccomp cannot read, fails with ENOSYS so that libc falls back to clone; so do 32-bit and x32
+    system calls, whose numbers differ."""
+    if platform.machine() != "x86_64":
+        return None
+    load, jump_equal, jump_at_least, jump_any_bit, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, error = 0x7FFF0000, 0x00050000
+    program = [
+        (load, 0, 0, 4),  # architecture
+        (jump_equal, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
+        (ret, 0, 0, error | errno.ENOSYS),
+        (load, 0, 0, 0),  # system call number
+        (jump_at_least, 0, 1, 0x40000000),  # x32 ABI
+        (ret, 0, 0, error | errno.ENOSYS),
+        (jump_equal, 0, 1, 435),  # clone3
+        (ret, 0, 0, error | errno.ENOSYS),
+        (jump_equal, 1, 0, 272),  # unshare
+        (jump_equal, 0, 3, 56),  # clone
+        (load, 0, 0, 16),  # flags: low half of the first argument
+        (jump_any_bit, 0, 1, 0x10000000),  # CLONE_NEWUSER
+        (ret, 0, 0, error | errno.EPERM),
+        (ret, 0, 0, allow),
+    ]
+    return b"".join(struct.pack("=HBBI", code, jump_true, jump_false, k) for code, jump_true, jump_false, k in program)
+
+
 def _host_program(name: str) -> str:
     """``name`` resolved on the evaluator's PATH (the sandbox's own PATH is fixed)."""
     path = shutil.which(name)
@@ -210,8 +264,8 @@ def _host_program(name: str) -> str:
     return path
 
 
-def _bwrap_argv(layout: _Layout, lease: UidLease | None, inner_argv: list[str]) -> list[str]:
-    argv = [_host_program("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+def _bwrap_argv(layout: _Layout, lease: UidLease | None, options: list[str], inner_argv: list[str]) -> list[str]:
+    argv = [_host_program("bwrap"), *options, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     argv += ["--perms", "1777", "--size", str(layout.scratch_bytes), "--tmpfs", SCRATCH]
     created = set()
     for home in layout.hidden:

@@ -66,16 +66,19 @@ class _Worker:
             self._cgroup = cgroups.create(memory, limits.max_processes + SUPERVISOR_TASKS)
             if self._cgroup:
                 command.argv = self._cgroup.join_command(command.argv)
-        self._lease = command.lease
+        self._command = command
         self._diagnostics = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            command.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._diagnostics,
-            start_new_session=True,  # the host's terminal signals go to the host only
-            **command.popen_kwargs,
-        )
+        try:
+            self.process = subprocess.Popen(
+                command.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._diagnostics,
+                start_new_session=True,  # the host's terminal signals go to the host only
+                **command.popen_kwargs,
+            )
+        finally:
+            command.started()
         self._buffer = b""
         reply = self._read_reply(time.monotonic() + STARTUP_TIMEOUT_S)
         if not reply or not reply.get("ready"):
@@ -136,9 +139,7 @@ class _Worker:
         if self._cgroup:
             self._cgroup.remove()
             self._cgroup = None
-        if self._lease:
-            self._lease.release()
-            self._lease = None
+        self._command.release()
         if self._host_scratch:
             shutil.rmtree(self._host_scratch, ignore_errors=True)
 

@@ -331,7 +331,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 21
 MOUNT_OPTION_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                       "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
-PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 38, 24, 28
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 24, 28, 22, 2
 ALL_SECUREBITS_LOCKED = 0xEF  # NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE (+ locks), KEEP_CAPS locked off
 CAPABILITY_VERSION_3 = 0x20080522
 
@@ -372,6 +372,19 @@ def confine(layout: dict) -> None:
         _fail("capset")
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+    if layout.get("seccomp"):
+        _install_seccomp(bytes.fromhex(layout["seccomp"]))
+
+
+class _SeccompProgram(ctypes.Structure):
+    _fields_ = [("length", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
+def _install_seccomp(program: bytes) -> None:
+    """Install a seccomp filter given as raw ``struct sock_filter`` entries (8 bytes each)."""
+    filter_program = _SeccompProgram(len(program) // 8, program)
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(filter_program), 0, 0) != 0:
+        _fail("prctl(PR_SET_SECCOMP)")
 
 
 def _mount_table() -> list[tuple[str, set[str]]]:
