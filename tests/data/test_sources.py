@@ -2,6 +2,7 @@
 
 import builtins
 import gzip
+import itertools
 import json
 import os
 import socket
@@ -180,13 +181,17 @@ def test_hub_dataset_ids_stream_through_load_dataset(build, monkeypatch, functio
 
     calls = []
 
+    def endless_rows():
+        for index in itertools.count():
+            yield {"func_code_string": function_source(f"from_hub_{index}")}
+
     def fake_load_dataset(name, config, split, streaming):
         calls.append((name, config, split, streaming))
-        return iter([{"func_code_string": function_source("from_hub")}])
+        return endless_rows()
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
-    stats, rows = build(["org/code-dataset"])
-    assert [row["name"] for row in rows] == ["from_hub"]
+    stats, rows = build(["org/code-dataset"], max_documents=3)
+    assert [row["name"] for row in rows] == ["from_hub_0", "from_hub_1", "from_hub_2"]
     assert calls == [("org/code-dataset", None, "train", True)]
 
 

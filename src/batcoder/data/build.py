@@ -21,6 +21,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -62,6 +63,7 @@ class CorpusConfig:
     decontaminate: tuple[str, ...] = ()  # MBPP / MultiPL-E JSONL files checked besides HumanEval
     contamination_overlap: float = 0.5  # share of a function's token 10-grams found in a benchmark that makes it contaminated
     valid_fraction: float = 0.02  # share of functions in the "valid" split (chosen by content hash)
+    max_documents: int | None = None  # stop reading sources after this many files/rows (e.g. a large hub dataset)
     workers: int = 0  # parser processes; 0 = one per CPU core, 1 = parse in this process
     progress: bool = True  # show a progress bar on stderr
 
@@ -122,7 +124,7 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
     sources = list(sources) or default_sources(language)
     stats = CorpusStats(language=language.name, sources=sources, output=str(output), settings=_settings(config))
     benchmarks = BenchmarkIndex(language, config.decontaminate)
-    documents = list(iter_documents(sources, language, config.sources, stats.skip))
+    documents = list(islice(iter_documents(sources, language, config.sources, stats.skip), config.max_documents))
     stats.documents = len(documents)
 
     seen_code: set[str] = set()
@@ -163,6 +165,7 @@ def _check(config: CorpusConfig, output: str | Path) -> None:
         (filters.min_lines > filters.max_lines, f"--min-lines {filters.min_lines} exceeds --max-lines {filters.max_lines}"),
         (filters.min_chars > filters.max_chars, f"--min-chars {filters.min_chars} exceeds --max-chars {filters.max_chars}"),
         (not 0.0 < config.contamination_overlap <= 1.0, f"--contamination-overlap must be in (0, 1], got {config.contamination_overlap}"),
+        (config.max_documents is not None and config.max_documents < 1, f"--max-documents must be positive, got {config.max_documents}"),
         (config.workers < 0, f"--workers must be >= 0, got {config.workers}"),
         (config.sources.max_file_bytes <= 0, f"--max-file-bytes must be positive, got {config.sources.max_file_bytes}"),
     ]

@@ -38,6 +38,7 @@ def register(subparsers) -> None:
     build.add_argument("--contamination-overlap", type=float, default=0.5,
                        help="share of a function's token 10-grams found in a benchmark that removes it")
     build.add_argument("--max-file-bytes", type=int, default=1_000_000, help="skip larger source files")
+    build.add_argument("--max-documents", type=int, help="read at most this many files/rows (streams large datasets)")
     build.add_argument("--skip-bad", action="store_true", help="count malformed data rows instead of failing")
     build.add_argument("--workers", type=int, default=0, help="parser processes (0: one per CPU core)")
     build.add_argument("--verbose", "-v", action="store_true", help="name the first skipped files per reason")
@@ -71,6 +72,7 @@ def run_build(args: argparse.Namespace) -> int:
         decontaminate=tuple(args.decontaminate),
         contamination_overlap=args.contamination_overlap,
         valid_fraction=args.valid_fraction,
+        max_documents=args.max_documents,
         workers=args.workers,
         progress=not args.quiet,
     )
