@@ -206,3 +206,22 @@ def test_missing_paths_and_empty_globs_are_errors(build, tmp_path):
         build([tmp_path / "nowhere"])
     with pytest.raises(CorpusError, match="matched no files"):
         build([f"{tmp_path}/*.py"])
+
+
+def test_a_language_module_failing_on_a_document_skips_only_that_document(build, write, tmp_path, monkeypatch, function_source):
+    from batcoder.languages import get_language
+
+    python = get_language("python")
+    real_functions = python.functions
+
+    def fragile_functions(source):
+        if "explode" in source:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_functions(source)
+
+    monkeypatch.setattr(python, "functions", fragile_functions)
+    write(tmp_path / "src" / "a.py", function_source("explode"))
+    write(tmp_path / "src" / "b.py", function_source("fine"))
+    stats, rows = build([tmp_path / "src"])
+    assert [row["name"] for row in rows] == ["fine"]
+    assert stats.skipped == {"parse_failure": 1} and stats.skipped_examples["parse_failure"] == ["a.py"]

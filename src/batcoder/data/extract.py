@@ -79,10 +79,8 @@ def process_document(document: Document) -> DocumentResult:
         return result
     try:
         _extract(_worker, text, document.path, result)
-    except RecursionError:  # pathologically deep nesting in a language module's traversal
-        result.skipped = "parse_failure"
-        result.candidates.clear()
-        result.rejected.clear()
+    except Exception:  # a language module failing on odd input (e.g. absurdly deep nesting) skips one document
+        return DocumentResult(path=document.path, skipped="parse_failure")
     return result
 
 

@@ -111,11 +111,8 @@ def _source_documents(source: str, language: Language, options: SourceOptions, s
 
 
 def _looks_like_path(source: str) -> bool:
-    return (
-        source.startswith((".", "/", "~"))
-        or os.sep in source.rstrip(os.sep).split(os.sep, 1)[-1]  # more than one "/" cannot be a hub id
-        or Path(source).suffix != ""
-    )
+    """Hub ids are ``name`` or ``owner/name``; anything else the user meant as a path."""
+    return source.startswith((".", "/", "~")) or source.count("/") > 1 or Path(source).suffix != ""
 
 
 def walk_directory(root: Path, extensions: Iterable[str], max_file_bytes: int, skip: Skip) -> Iterator[Document]:
