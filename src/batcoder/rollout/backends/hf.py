@@ -3,8 +3,8 @@
 Prompts (each repeated ``n`` times) are sorted by token length and cut into batches of at most
 ``batch_size`` rows and, when ``max_batch_tokens`` is set, at most that many padded
 prompt + completion tokens, so similar lengths share a batch and little compute goes to padding.
-With a ``seed`` the sampling is reproducible (on CPU bit for bit) and the global torch RNG is left
-untouched; without one the global RNG is used.
+With a ``seed`` the sampling is reproducible for the same prompts and batch settings (on CPU bit for
+bit) and the global torch RNG is left untouched; without one the global RNG is used.
 """
 
 from __future__ import annotations
