@@ -31,6 +31,13 @@ def test_directory_file_and_glob_sources(build, write, tmp_path, function_source
     assert sorted(row["name"] for row in rows) == ["three", "two"]
 
 
+def test_byte_order_mark_and_windows_line_endings_are_normalised(build, tmp_path, function_source):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "w.py").write_bytes(b"\xef\xbb\xbf" + function_source("windows").replace("\n", "\r\n").encode())
+    stats, rows = build([tmp_path / "src"])
+    assert rows[0]["code"] == function_source("windows").strip()
+
+
 def test_rows_have_the_documented_fields(build, write, tmp_path):
     write(
         tmp_path / "src" / "m.py",

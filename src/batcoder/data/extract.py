@@ -77,6 +77,7 @@ def process_document(document: Document) -> DocumentResult:
     elif "\x00" in text:
         result.skipped = "binary"
         return result
+    text = text.replace("\r\n", "\n")  # Windows line endings would make rows differ by invisible characters
     try:
         _extract(_worker, text, document.path, result)
     except Exception:  # a language module failing on odd input (e.g. absurdly deep nesting) skips one document
@@ -94,7 +95,7 @@ def read_text(file: str) -> tuple[str | None, str | None]:
     if b"\x00" in data:
         return None, "binary"
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8-sig"), None  # a byte-order mark is not part of the code
     except UnicodeDecodeError:
         return None, "not_utf8"
 
