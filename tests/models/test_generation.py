@@ -8,17 +8,21 @@ PROMPT_TEXTS = ["def add(a, b):", "x", "def first_word(text):\n    words = text.
                 "def clamp(value, low, high):\n    return max(low, min(value, high))\n\ndef"]
 
 
-@pytest.fixture(scope="module")
-def model_and_tokenizer(tiny_dir):
-    """The tiny model with larger random weights: its greedy outputs differ from prompt to prompt
-    (a fresh 0.02-std initialisation mostly repeats one token)."""
-    model, tokenizer = load_model(tiny_dir, device="cpu")
-    generator = torch.Generator().manual_seed(0)
+def randomize_weights(model, seed):
+    """Larger random weights make greedy outputs differ from prompt to prompt (a fresh 0.02-std
+    initialisation mostly repeats one token), so comparisons of outputs mean something."""
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for parameter in model.parameters():
             if parameter.dim() == 2:
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
-    return model, tokenizer
+    return model
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer(tiny_dir):
+    model, tokenizer = load_model(tiny_dir, device="cpu")
+    return randomize_weights(model, seed=0), tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +182,16 @@ def test_bad_arguments(model_and_tokenizer, prompts):
         backend(model_and_tokenizer, batch_size=0)
     with pytest.raises(ValueError, match=r"prompts \[1\] encode to no tokens"):
         sampler.generate(["x", ""])
+
+
+def test_llama_architecture_generates_the_same_batched_and_alone(corpus_path, tmp_path, tiny_settings):
+    from batcoder.models import init_tiny
+
+    model, tokenizer = load_model(init_tiny(corpus_path, tmp_path / "llama", architecture="llama", **tiny_settings))
+    randomize_weights(model, seed=1)
+    texts = [render_prompt(tokenizer, [{"role": "user", "content": text}]) for text in PROMPT_TEXTS]
+    alone = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=1)
+    batched = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=6)
+    alone, batched = (backend.generate(texts, temperature=0, max_new_tokens=16) for backend in (alone, batched))
+    assert ids_of(batched) == ids_of(alone)
+    assert len({tuple(group[0].completion_ids) for group in batched}) > 1
