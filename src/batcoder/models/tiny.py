@@ -87,13 +87,6 @@ def tiny_config(architecture: str, tokenizer, *, hidden_size: int, num_layers: i
                 num_kv_heads: int, intermediate_size: int, max_position_embeddings: int):
     from transformers import LlamaConfig, Qwen2Config
 
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}; expected one of {ARCHITECTURES}")
-    if hidden_size % num_heads or num_heads % num_kv_heads:
-        raise ValueError(
-            f"hidden_size ({hidden_size}) must be divisible by num_heads ({num_heads}), "
-            f"and num_heads by num_kv_heads ({num_kv_heads})"
-        )
     config_class = {"qwen2": Qwen2Config, "llama": LlamaConfig}[architecture]
     return config_class(
         vocab_size=len(tokenizer),
@@ -131,6 +124,15 @@ def init_tiny(
 
     from batcoder.data import read_corpus
 
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; expected one of {ARCHITECTURES}")
+    if hidden_size % num_heads or num_heads % num_kv_heads:
+        raise ValueError(
+            f"hidden_size ({hidden_size}) must be divisible by num_heads ({num_heads}), "
+            f"and num_heads by num_kv_heads ({num_kv_heads})"
+        )
+    if vocab_size < 256 + len(SPECIAL_TOKENS):
+        raise ValueError(f"vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (256 bytes + special tokens)")
     texts = list(corpus_texts(read_corpus(corpus_path)))
     if not texts:
         raise ValueError(f"{corpus_path}: the corpus has no rows to train a tokenizer on")
