@@ -24,7 +24,8 @@ fi
 
 if [ ! -f "$out/tiny-model/config.json" ]; then
   echo "== 2/4 tiny model: random weights, BPE tokenizer trained on the corpus"
-  "$batcoder" model init-tiny --corpus "$out/corpus.jsonl" --output "$out/tiny-model"
+  "$batcoder" model init-tiny --corpus "$out/corpus.jsonl" --output "$out/tiny-model" \
+    --vocab-size 2048 --hidden-size 128 --num-layers 2 --num-heads 4 --num-kv-heads 2
 else
   echo "== 2/4 tiny model: reusing $out/tiny-model"
 fi
@@ -32,7 +33,7 @@ fi
 if [ ! -f "$out/sft-model/config.json" ]; then
   echo "== 3/4 SFT warm-up (not the method: gives the random model something RL can improve)"
   "$batcoder" sft --model "$out/tiny-model" --corpus "$out/corpus.jsonl" --output "$out/sft-model" \
-    --steps 200 --give-signature --max-length 384 --device cpu
+    --steps 150 --give-signature --max-length 320 --device cpu
 else
   echo "== 3/4 SFT warm-up: reusing $out/sft-model"
 fi

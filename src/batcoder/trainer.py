@@ -403,7 +403,7 @@ def train(config, resume: bool = False) -> TrainResult:
                         skipped_updates += 1
                     optimizer.zero_grad(set_to_none=True)
             with warnings.catch_warnings():  # steps with nothing to train never call optimizer.step()
-                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step\(\)` before")
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
                 scheduler.step()
             step += 1
             update_done = time.perf_counter()
