@@ -55,7 +55,7 @@ def test_init_tiny_rejects_bad_settings(corpus_path, tmp_path, tiny_settings):
         init_tiny(corpus_path, tmp_path / "m", **{**tiny_settings, "architecture": "gpt2"})
     with pytest.raises(ValueError, match="divisible"):
         init_tiny(corpus_path, tmp_path / "m", **{**tiny_settings, "num_heads": 5})
-    with pytest.raises(ValueError, match="vocab_size must be at least 263"):
+    with pytest.raises(ValueError, match="vocab_size must be at least 262"):
         init_tiny(corpus_path, tmp_path / "m", **{**tiny_settings, "vocab_size": 100})
     assert not (tmp_path / "m").exists()
 

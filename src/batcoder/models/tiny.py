@@ -59,7 +59,7 @@ def corpus_texts(rows: Iterable[dict]) -> Iterator[str]:
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):
-    """A byte-level BPE ``Qwen2Tokenizer`` trained on ``texts``; special tokens take ids 0..6."""
+    """A byte-level BPE ``Qwen2Tokenizer`` trained on ``texts``; special tokens take ids 0..5."""
     from tokenizers import trainers
     from tokenizers.pre_tokenizers import ByteLevel
     from transformers import Qwen2Tokenizer
