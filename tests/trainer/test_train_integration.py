@@ -3,6 +3,10 @@ TensorBoard logs, checkpoints, the final model and the plot are written, and a r
 reproduces an uninterrupted one exactly."""
 
 import json
+import os
+import signal
+import threading
+import time
 
 import pytest
 import torch
@@ -64,15 +68,30 @@ def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, 
     assert (uninterrupted / "reward_curves.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (uninterrupted / "checkpoints").iterdir()) == ["step-000002", "step-000003"]
 
-    # The same run stopped after 2 steps and resumed through the CLI reproduces step 3 exactly.
+    # The same run, stopped by SIGTERM once its first step is logged, saves a checkpoint, exits
+    # cleanly, and continues through the CLI with --resume to exactly the same metrics and weights.
     resumed = tmp_path / "resumed"
-    first = train(_config(warm_model, small_corpus, resumed, "run.steps=2"))
-    assert first.steps_done == 2
-    exit_code = cli_main(["train", "--config", str(resumed / "config.yaml"), "run.steps=3", "--output-dir", str(resumed), "--resume"])
+    watcher = threading.Thread(target=_terminate_after_first_step, args=(resumed / "metrics.jsonl",), daemon=True)
+    watcher.start()
+    first = train(_config(warm_model, small_corpus, resumed, "run.steps=3"))
+    watcher.join()
+    assert first.interrupted and not first.completed and first.steps_done < 3
+    assert (resumed / "checkpoints" / f"step-{first.steps_done:06d}" / "state.pt").is_file()
+    assert not (resumed / "final-model").exists()
+    exit_code = cli_main(["train", "--config", str(resumed / "config.yaml"), "--output-dir", str(resumed), "--resume"])
     assert exit_code == 0
     assert _without_timings(read_metrics(resumed / "metrics.jsonl")) == _without_timings(records)
     resumed_state = _state(resumed / "final-model")
     assert all(torch.equal(after[name], resumed_state[name]) for name in after)
+
+
+def _terminate_after_first_step(metrics_path, timeout_s=600):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if metrics_path.exists() and metrics_path.read_text().strip():
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        time.sleep(0.05)
 
 
 def test_existing_run_needs_resume_and_same_config(tmp_path, warm_model, small_corpus, capsys):
