@@ -470,7 +470,7 @@ def train(config, resume: bool = False) -> TrainResult:
 
     final_model = None
     if completed:
-        final_model = save_model(model, tokenizer, run_dir / "final-model", merge_lora=False)
+        final_model = save_model(model, tokenizer, run_dir / "final-model", merge_lora=True)
         plot = plot_reward_curves(run_dir / "metrics.jsonl", run_dir / "reward_curves.png")
         print(f"batcoder train: done, {step} steps; final model {final_model}; metrics {run_dir / 'metrics.jsonl'}; plot {plot}", flush=True)
     return TrainResult(run_dir=run_dir, steps_done=step, completed=completed, interrupted=interrupted, final_model=final_model)

@@ -104,3 +104,21 @@ def test_existing_run_needs_resume_and_same_config(tmp_path, warm_model, small_c
     assert "pass --resume" in capsys.readouterr().err
     assert cli_main(["train", "--config", str(config_file), "--output-dir", str(tmp_path / "fresh"), "--resume"]) == 2
     assert "no run to resume" in capsys.readouterr().err
+
+
+def test_lora_kl_grpo_and_the_stage_one_frozen_ablation(tmp_path, warm_model, small_corpus):
+    # doc2code = the paper's ablation: documentations are sampled and scored, but only the
+    # reconstructions are trained. LoRA + a KL-regularised reference + GRPO + 2 epochs (cached
+    # rollout log-probs) exercise the other optional paths.
+    run_dir = tmp_path / "ablation"
+    config = _config(
+        warm_model, small_corpus, run_dir, "run.steps=2", "rl.train_stages=doc2code", "rl.advantage=grpo",
+        "rl.kl_beta=0.05", "rl.epochs=2", "model.lora_rank=4", "rl.dynamic_sampling=false", "run.checkpoint_every=0",
+    )
+    result = train(config)
+    assert result.completed
+    records = read_metrics(run_dir / "metrics.jsonl")
+    for record in records:
+        assert record["trajectories_trained"] == record.get("reward/doc2code/n", 0)
+        assert record["kl"] >= 0.0
+    assert (run_dir / "final-model" / "config.json").is_file()  # LoRA merged into a plain HF model
