@@ -41,8 +41,8 @@ def _run_command(args) -> int:
     if args.output_dir:
         overrides.append(f"run.output_dir={args.output_dir}")
     config = load_config(args.config, overrides)
-    result = train(config, resume=args.resume)
-    return 0 if result.completed or result.interrupted else 1
+    train(config, resume=args.resume)
+    return 0
 
 
 @dataclass

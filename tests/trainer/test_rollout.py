@@ -39,14 +39,10 @@ class ScriptedBackend:
 
 
 class CharTokenizer:
-    chat_template = None
-    bos_token = None
+    chat_template = None  # prompts use the plain template
 
     def encode(self, text):
         return [ord(ch) % 250 + 1 for ch in text]
-
-    def __call__(self, text, add_special_tokens=True):
-        return {"input_ids": self.encode(text)}
 
 
 def test_rewards_follow_the_paper():

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from batcoder import docfilter, prompts
-from batcoder.models import encode_prompt, render_prompt
+from batcoder.models import render_prompt
 from batcoder.rollout.rewards import assign_rewards
 from batcoder.rollout.scoring import SimilarityScorer
 
@@ -114,12 +114,11 @@ class BackTranslationRollout:
         stats.generated_tokens += sum(len(c.completion_ids) for group in completions for c in group)
         return completions
 
-    def _trajectory(self, stage: str, group_id: int, prompt_text: str, completion) -> Trajectory:
-        prompt_ids = list(completion.prompt_ids) or encode_prompt(self.tokenizer, prompt_text)
+    def _trajectory(self, stage: str, group_id: int, completion) -> Trajectory:
         return Trajectory(
             stage=stage,
             group_id=group_id,
-            prompt_ids=prompt_ids,
+            prompt_ids=list(completion.prompt_ids),
             response_ids=list(completion.completion_ids),
             text=completion.text,
             finish_reason=completion.finish_reason,
@@ -131,10 +130,10 @@ class BackTranslationRollout:
 
         doc_trajectories, accepted = [], []  # accepted: (function index, doc index, rewritten doc)
         start = time.perf_counter()
-        for index, (function, prompt_text, samples) in enumerate(zip(functions, doc_prompts, doc_completions)):
+        for index, (function, samples) in enumerate(zip(functions, doc_completions)):
             trajectories = []
             for doc_index, completion in enumerate(samples):
-                trajectory = self._trajectory(CODE2DOC, group_ids[index], prompt_text, completion)
+                trajectory = self._trajectory(CODE2DOC, group_ids[index], completion)
                 check = docfilter.check(completion.text, function.code, function.language)
                 trajectory.doc_score, trajectory.doc_reason = float(check.score), check.reason
                 stats.doc_reasons[check.reason] = stats.doc_reasons.get(check.reason, 0) + 1
@@ -156,9 +155,9 @@ class BackTranslationRollout:
 
         code_trajectories: list[list[Trajectory | None]] = [[None] * len(samples) for samples in doc_completions]
         pairs = []
-        for (index, doc_index, _), prompt_text, (completion,) in zip(accepted, code_prompts, code_completions):
+        for (index, doc_index, _), (completion,) in zip(accepted, code_completions):
             function = functions[index]
-            code_trajectories[index][doc_index] = self._trajectory(DOC2CODE, group_ids[index], prompt_text, completion)
+            code_trajectories[index][doc_index] = self._trajectory(DOC2CODE, group_ids[index], completion)
             pairs.append((function.code, prompts.extract_code(completion.text, function.language), function.language))
         return _PendingChunk(group_ids, doc_trajectories, code_trajectories, self.scorer.submit(pairs))
 
