@@ -459,7 +459,7 @@ def train(config, resume: bool = False) -> TrainResult:
                 checkpoint(step)
         progress.close()
 
-        if stop.requested:
+        if stop.requested and step < config.run.steps:
             interrupted = True
             path = checkpoint(step)
             print(f"batcoder train: stopped by {stop.requested} after step {step}; checkpoint {path}; continue with --resume", flush=True)
