@@ -277,7 +277,8 @@ def test_the_leftover_check_sees_an_escapee_that_unsafe_mode_cannot_contain():
 
 
 def test_many_children_cannot_add_up_beyond_the_sandbox_memory(backend):
-    """Each child stays under the per-process limit; together they would need 1.2 GB."""
+    """Each child stays under the per-process limit; together they would need 1.2 GB. The OOM killer
+    may kill a child after it reported, so what is bounded is how many hold their block at once."""
     from batcoder.sandbox import cgroups
 
     probe = cgroups.create(1 << 30, 8)
@@ -288,23 +289,24 @@ def test_many_children_cannot_add_up_beyond_the_sandbox_memory(backend):
     program = textwrap.dedent(
         """
         import os, time
-        done_read, done_write = os.pipe()
+        children = []
         for _ in range(6):
-            if os.fork() == 0:
+            pid = os.fork()
+            if pid == 0:
                 block = bytearray(200 << 20)
                 for offset in range(0, len(block), 4096):
                     block[offset] = 1
-                os.write(done_write, b"1")
-                time.sleep(4)
+                time.sleep(6)
                 os._exit(0)
-        os.close(done_write)
-        time.sleep(2)
-        print(len(os.read(done_read, 100)))
+            children.append(pid)
+        time.sleep(3)
+        holding = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in children)
+        print(holding)
         """
     )
     result = execute(program, "python", limits, backend=backend)
     assert result.passed, result
-    assert int(result.stdout) <= 3  # 256 MB program + 32 MB scratch + 256 MB supervisor allowance
+    assert int(result.stdout) <= 2  # 256 MB program + 32 MB scratch + 256 MB supervisor allowance
 
 
 def test_stopping_the_supervisor_only_fails_the_program(pool):
