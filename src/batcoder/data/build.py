@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,7 @@ from typing import Iterable, Iterator, Sequence
 from batcoder.data.decontamination import NGRAM, BenchmarkIndex
 from batcoder.data.dedup import NearDuplicateIndex
 from batcoder.data.errors import CorpusError
-from batcoder.data.extract import DocumentResult, init_worker, process_document
+from batcoder.data.extract import HELD_SIGNALS, DocumentResult, init_worker, process_document
 from batcoder.data.filters import FunctionFilters
 from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.data.sources import Document, SourceOptions, default_sources, iter_documents
@@ -201,8 +202,19 @@ def _process(documents: list[Document], config: CorpusConfig, benchmarks: Benchm
             yield from _tracked(results, bar)
             return
         chunksize = max(1, min(16, len(documents) // (workers * 8)))
-        with multiprocessing.Pool(workers, initializer=init_worker, initargs=worker_args) as pool:
+        with _start_pool(workers, worker_args) as pool:
             yield from _tracked(pool.imap(process_document, documents, chunksize=chunksize), bar)
+
+
+def _start_pool(workers: int, worker_args: tuple) -> multiprocessing.pool.Pool:
+    """A Ctrl-C or SIGTERM arriving while fork() runs its at-fork handlers in this thread would be
+    swallowed ("Exception ignored in ...") and the build would go on: hold them until the workers
+    exist (the workers unblock them in ``init_worker``)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        return multiprocessing.Pool(workers, initializer=init_worker, initargs=worker_args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _tracked(results: Iterable[DocumentResult], bar) -> Iterator[DocumentResult]:

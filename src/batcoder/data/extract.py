@@ -54,6 +54,7 @@ class _Worker:
 
 
 _worker: _Worker | None = None
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def init_worker(
@@ -61,6 +62,7 @@ def init_worker(
 ) -> None:
     global _worker
     if multiprocessing.current_process().name != "MainProcess":
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # blocked while the pool started
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM
     _worker = _Worker(get_language(language_name), filters, keep_nested, benchmarks, min_overlap, Signer())
