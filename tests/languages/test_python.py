@@ -141,6 +141,16 @@ def test_strip_inserts_pass_for_bodies_that_were_only_a_docstring():
     assert PY.strip_comments('def g(): "doc"\n') == "def g(): pass\n"
 
 
+def test_strip_removes_strings_used_as_comments():
+    """A second string statement after the docstring would become the new docstring (seen in the
+    standard library's test_doctest.py); strings anywhere in a body are no-ops and go too."""
+    code = 'def f(x):\n    r"""Doc."""\n    """More notes."""\n    y = x\n    "why"\n    if y:\n        "only"\n    return f"{y}"\n'
+    stripped = PY.strip_comments(code)
+    assert stripped == 'def f(x):\n    y = x\n    if y:\n        pass\n    return f"{y}"\n'
+    assert PY.functions(stripped)[0].docstring is None
+    assert PY.strip_comments('def g():\n    """a"""\n    """b"""\n') == "def g():\n    pass\n"
+
+
 def test_strip_keeps_statements_after_a_semicolon():
     stripped = PY.strip_comments('def f():\n    "doc"; x = 1\n    return x\n')
     assert stripped == "def f():\n    x = 1\n    return x\n"

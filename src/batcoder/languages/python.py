@@ -1,7 +1,8 @@
 """Python: functions (async, decorated, nested, methods), PEP 257 docstrings, ``#`` comments.
 
 A lambda is an expression, not a definition, and is not returned by :meth:`functions`. Stripping
-removes the docstring of the module and of every class and function (a body left empty gets ``pass``).
+removes comments and every statement that is only a string (docstrings, and strings used as
+comments); a block left empty gets ``pass``.
 """
 
 from __future__ import annotations
@@ -28,11 +29,17 @@ _LITERAL_TYPES = frozenset({"string"})
 
 
 def _docstring_statement(block: tree_sitter.Node | None) -> tuple[tree_sitter.Node, str] | None:
-    """The first statement of a module/class/function body and its value, when it is a docstring
-    (a plain or implicitly concatenated ``str`` literal; f-strings and bytes are not docstrings)."""
+    """The first statement of a module/class/function body and its value, when it is a docstring."""
     if block is None:
         return None
     statement = next((child for child in block.named_children if child.type != "comment"), None)
+    value = _string_statement_value(statement)
+    return (statement, value) if value is not None else None
+
+
+def _string_statement_value(statement: tree_sitter.Node | None) -> str | None:
+    """The value of a statement that is nothing but a ``str`` literal (plain or implicitly
+    concatenated; f-strings and bytes are not), else None."""
     if statement is None or statement.type != "expression_statement" or statement.named_child_count != 1:
         return None
     literal = statement.named_children[0]
@@ -42,7 +49,7 @@ def _docstring_statement(block: tree_sitter.Node | None) -> tuple[tree_sitter.No
         value = ast.literal_eval(literal.text.decode("utf-8"))
     except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
         return None
-    return (statement, value) if isinstance(value, str) else None
+    return value if isinstance(value, str) else None
 
 
 def _class_name(node: tree_sitter.Node) -> str | None:
@@ -142,31 +149,33 @@ class Python(Language):
         return strip_snippet(self, code, self._removals, _LITERAL_TYPES)
 
     def _removals(self, root: tree_sitter.Node, source: bytes) -> list[Edit]:
-        """Every comment, and the docstring of the module and of each class and function."""
+        """Every comment, and every statement that is only a string: the docstrings of the module,
+        classes and functions, and later strings used as comments (one after a docstring would
+        otherwise become the new docstring)."""
         edits = [removal_edit(source, comment) for comment in find_nodes(self, root, self.roles.comment)]
-        bodies = [root] + [
-            definition.child_by_field_name("body")
-            for definition in find_nodes(self, root, {"function_definition", "class_definition"})
-        ]
-        for body in bodies:
-            docstring = _docstring_statement(body)
-            if docstring is not None:
-                edits.append(self._docstring_edit(body, docstring[0]))
+        for body in [root, *find_nodes(self, root, {"block"})]:
+            strings = [child for child in body.named_children if _string_statement_value(child) is not None]
+            if strings:
+                edits.extend(self._string_statement_edits(body, strings))
         return edits
 
     @staticmethod
-    def _docstring_edit(body: tree_sitter.Node, statement: tree_sitter.Node) -> Edit:
-        """Delete the docstring statement; a class/function body left empty gets ``pass``."""
-        following = [child for child in body.named_children if child.type != "comment" and child != statement]
-        if not following and body.type == "block":
-            return statement.start_byte, statement.end_byte, b"pass"
-        end = statement.end_byte
-        separator = statement.next_sibling
-        if separator is not None and separator.type == ";":
-            after = separator.next_sibling
-            same_line = after is not None and after.start_point.row == separator.end_point.row
-            end = after.start_byte if same_line else separator.end_byte
-        return statement.start_byte, end, b""
+    def _string_statement_edits(body: tree_sitter.Node, statements: list[tree_sitter.Node]) -> list[Edit]:
+        """Delete the statements; a block left empty gets ``pass`` in place of the first one."""
+        remaining = [child for child in body.named_children if child.type != "comment" and child not in statements]
+        edits = []
+        for statement in statements:
+            if not remaining and body.type == "block" and not edits:
+                edits.append((statement.start_byte, statement.end_byte, b"pass"))
+                continue
+            end = statement.end_byte
+            separator = statement.next_sibling
+            if separator is not None and separator.type == ";":
+                after = separator.next_sibling
+                same_line = after is not None and after.start_point.row == separator.end_point.row
+                end = after.start_byte if same_line else separator.end_byte
+            edits.append((statement.start_byte, end, b""))
+        return edits
 
 
 LANGUAGE = Python()
