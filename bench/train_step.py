@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("overrides", nargs="*", metavar="key=value")
     args = parser.parse_args()
 
-    overrides = [f"run.steps={args.steps}", "run.checkpoint_every=0", "run.tensorboard=false", *args.overrides]
+    overrides = [f"run.steps={args.steps}", "run.checkpoint_every=0", "run.tensorboard=false", "run.eval_every=0", *args.overrides]
     if args.model:
         overrides.append(f"model.path={args.model}")
     if args.corpus:

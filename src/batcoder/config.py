@@ -40,6 +40,9 @@ class DataConfig:
     split: str = _field("train", "corpus split to draw functions from")
     max_functions: int | None = _field(None, "use at most this many functions (after filtering); None = all")
     max_code_chars: int = _field(2000, "skip functions longer than this many characters")
+    eval_corpus: str | None = _field(None, "JSONL corpus of the held-out functions; None = data.corpus")
+    eval_split: str = _field("valid", "corpus split of the held-out functions")
+    eval_functions: int = _field(16, "held-out functions evaluated every run.eval_every steps")
 
 
 @dataclass
@@ -91,6 +94,7 @@ class RunConfig:
     wandb: bool = _field(False, "also log to Weights & Biases (needs `pip install wandb`)")
     wandb_project: str = _field("batcoder", "W&B project name")
     threads: int | None = _field(None, "torch CPU threads; None keeps torch's default")
+    eval_every: int = _field(0, "held-out back-translation score before training and every N steps (0 = never)")
 
 
 @dataclass
@@ -106,11 +110,12 @@ _POSITIVE = {
     "rollout.functions_per_step", "rollout.docs_per_function", "rollout.max_doc_tokens",
     "rollout.max_code_tokens", "rollout.chunk_functions", "rl.epochs",
     "rl.micro_batch_size", "rl.grad_accumulation", "run.steps", "run.log_every", "run.keep_last",
+    "data.eval_functions",
 }
 _NON_NEGATIVE = {
     "rl.kl_beta", "rl.clip_eps", "rl.grad_clip", "rl.lr", "rl.weight_decay", "rl.warmup_steps",
     "rl.dynamic_sampling_limit", "run.checkpoint_every", "rollout.reward_workers", "model.lora_rank", "model.lora_dropout",
-    "data.max_code_chars",
+    "data.max_code_chars", "run.eval_every",
 }
 
 

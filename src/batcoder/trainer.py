@@ -4,7 +4,8 @@ Each step: sample K documentations per function and one reconstruction per accep
 (:mod:`batcoder.rollout.rollout`) → rewards S·R_doc and S → per-stage advantages
 (:mod:`batcoder.rl.advantages`) → replay buffer → E epochs of micro-batches with gradient
 accumulation and clipping (:mod:`batcoder.rl.losses`) → metrics and checkpoints. Both stages update
-the same parameters.
+the same parameters. With ``run.eval_every``, held-out functions (the corpus's valid split by
+default) are back-translated on fixed seeds before training and every N steps (``eval/*`` metrics).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from batcoder.cli import UserError
 
 STEP_SEED_STRIDE = 100_003  # generation seeds of step s start at seed * STRIDE^2 + s * STRIDE
+HELD_OUT_STEP_SLOT = STEP_SEED_STRIDE - 1  # held-out evaluation samples with the seeds of a step no run reaches
 
 
 def register(subparsers) -> None:
@@ -80,23 +82,27 @@ class DataCursor:
         return {"epoch": self.epoch, "position": self.position}
 
 
-def load_functions(config) -> tuple[list, int]:
-    """The corpus functions to train on, comment-free (the policy must not see the original
-    documentation), with their signatures; functions that cannot be prepared are skipped, counted."""
+def load_functions(config, *, held_out: bool = False) -> tuple[list, int]:
+    """The corpus functions to train on (or, with ``held_out``, to evaluate on), comment-free (the
+    policy must not see the original documentation), with their signatures; functions that cannot be
+    prepared are skipped, counted."""
     from batcoder.data import read_corpus
     from batcoder.languages import get_language
     from batcoder.rollout.rollout import CodeFunction
 
-    path = Path(config.data.corpus)
+    data = config.data
+    key, corpus = ("data.eval_corpus", data.eval_corpus or data.corpus) if held_out else ("data.corpus", data.corpus)
+    split, limit = (data.eval_split, data.eval_functions) if held_out else (data.split, data.max_functions)
+    path = Path(corpus)
     if not path.is_file():
-        raise UserError(f"config key 'data.corpus': {path} does not exist (build one with `batcoder data build`)")
+        raise UserError(f"config key '{key}': {path} does not exist (build one with `batcoder data build`)")
     functions, skipped = [], 0
     for row in read_corpus(path):
-        if row.get("split", "train") != config.data.split:
+        if row.get("split", "train") != split:
             continue
-        if config.data.language and row["language"] != config.data.language:
+        if data.language and row["language"] != data.language:
             continue
-        if len(row["code"]) > config.data.max_code_chars:
+        if len(row["code"]) > data.max_code_chars:
             skipped += 1
             continue
         try:
@@ -110,12 +116,12 @@ def load_functions(config) -> tuple[list, int]:
             skipped += 1
             continue
         functions.append(CodeFunction(code=code, language=row["language"], signature=definitions[0].signature, name=row.get("name", "")))
-        if config.data.max_functions and len(functions) >= config.data.max_functions:
+        if limit and len(functions) >= limit:
             break
     if not functions:
         raise UserError(
-            f"config key 'data.corpus': no usable functions in {path} (split={config.data.split!r}, "
-            f"language={config.data.language!r}, {skipped} skipped)"
+            f"config key '{key}': no usable functions in {path} (split={split!r}, "
+            f"language={data.language!r}, {skipped} skipped)"
         )
     return functions, skipped
 
@@ -196,7 +202,7 @@ def train(config, resume: bool = False) -> TrainResult:
     from batcoder.rl.metrics import MetricsWriter, distribution, plot_reward_curves
     from batcoder.rl.replay import Experience, ReplayBuffer
     from batcoder.rollout.generation import get_backend
-    from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, RolloutStats
+    from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, RolloutStats, back_translation_score
     from batcoder.rollout.scoring import SimilarityScorer
 
     # ---- set-up: run directory, seeds, data, model, optimizer -------------------------------------
@@ -222,6 +228,7 @@ def train(config, resume: bool = False) -> TrainResult:
     torch.manual_seed(config.run.seed)
 
     functions, skipped_functions = load_functions(config)
+    held_out = load_functions(config, held_out=True)[0] if config.run.eval_every else []
     lora = None
     if config.model.lora_rank > 0:
         lora = LoraSettings(r=config.model.lora_rank, alpha=config.model.lora_alpha, dropout=config.model.lora_dropout)
@@ -276,8 +283,9 @@ def train(config, resume: bool = False) -> TrainResult:
         config=config_to_dict(config),
         resume_step=start_step,
     )
+    held_out_note = f", {len(held_out)} held-out functions evaluated every {config.run.eval_every} steps" if held_out else ""
     print(
-        f"batcoder train: {len(functions)} functions ({skipped_functions} skipped), model {config.model.path} on {device}, "
+        f"batcoder train: {len(functions)} functions ({skipped_functions} skipped){held_out_note}, model {config.model.path} on {device}, "
         f"{sum(p.numel() for p in parameters):,} trainable parameters, run dir {run_dir}",
         flush=True,
     )
@@ -297,6 +305,22 @@ def train(config, resume: bool = False) -> TrainResult:
             give_signature=config.rollout.give_signature,
             chunk_functions=config.rollout.chunk_functions,
         )
+        held_out_seeds = (config.run.seed * STEP_SEED_STRIDE**2 + HELD_OUT_STEP_SLOT * STEP_SEED_STRIDE,)
+
+        def evaluate_held_out() -> dict:
+            start = time.perf_counter()
+            model.eval()
+            with torch.no_grad():
+                score = back_translation_score(rollout, held_out, held_out_seeds)
+            return {
+                "eval/backtranslation": score.score,
+                "eval/valid_rate": score.valid_rate,
+                "eval/similarity": score.similarity,
+                "time/eval": time.perf_counter() - start,
+            }
+
+        if held_out and start_step == 0:  # the untrained policy, for comparison
+            writer.log(0, evaluate_held_out())
         progress = tqdm(total=config.run.steps, initial=start_step, desc="train", unit="step", dynamic_ncols=True)
         while step < config.run.steps and not stop.requested:
             step_start = time.perf_counter()
@@ -443,7 +467,13 @@ def train(config, resume: bool = False) -> TrainResult:
                 "time/step": step_s,
                 "data/epoch": cursor.epoch,
             }
-            if step % config.run.log_every == 0 or step == config.run.steps:
+            if held_out and (step % config.run.eval_every == 0 or step == config.run.steps):
+                metrics.update(evaluate_held_out())
+                tqdm.write(
+                    f"step {step}: held-out back-translation {metrics['eval/backtranslation']:.3f} "
+                    f"(documentations accepted {metrics['eval/valid_rate']:.2f}, S of accepted {metrics['eval/similarity']:.3f})"
+                )
+            if step % config.run.log_every == 0 or step == config.run.steps or "eval/backtranslation" in metrics:
                 writer.log(step, metrics)
             progress.set_postfix(
                 doc=f"{metrics.get('reward/code2doc/mean', 0.0):.3f}",

@@ -13,7 +13,7 @@ import torch
 
 from batcoder.config import load_config
 from batcoder.languages import get_language
-from batcoder.rollout.rollout import CODE2DOC, BackTranslationRollout, CodeFunction
+from batcoder.rollout.rollout import BackTranslationRollout, CodeFunction, back_translation_score
 from batcoder.rollout.scoring import SimilarityScorer
 from batcoder.trainer import train
 
@@ -28,28 +28,21 @@ def corpus_functions(corpus):
     return [CodeFunction(code=r["code"], language="python", signature=python.functions(r["code"])[0].signature) for r in rows]
 
 
-def back_translation_score(model_path, functions) -> tuple[float, float]:
-    """(mean S over documentations with rejected = 0, valid-documentation rate) on EVAL_SEEDS."""
+def held_out_sample_score(model_path, functions):
     from batcoder.models import load_model
     from batcoder.rollout.generation import get_backend
 
     model, tokenizer = load_model(model_path, device="cpu")
     backend = get_backend("hf", model=model, tokenizer=tokenizer)
-    scores, valid = [], []
     with SimilarityScorer("cssg", workers=0) as scorer, torch.no_grad():
         rollout = BackTranslationRollout(backend, tokenizer, scorer, docs_per_function=4, max_doc_tokens=64,
                                          max_code_tokens=64, give_signature=True, chunk_functions=len(functions))
-        for seed in EVAL_SEEDS:
-            trajectories, _ = rollout.run(functions, list(range(len(functions))), seed=seed)
-            docs = [t for t in trajectories if t.stage == CODE2DOC]
-            scores += [t.similarity if t.doc_score > 0 else 0.0 for t in docs]
-            valid += [t.doc_score > 0 for t in docs]
-    return sum(scores) / len(scores), sum(valid) / len(valid)
+        return back_translation_score(rollout, functions, EVAL_SEEDS)
 
 
 def test_rl_improves_back_translation_on_held_out_samples(tmp_path, warm_model, small_corpus):
     functions = corpus_functions(small_corpus)
-    before, valid_before = back_translation_score(warm_model, functions)
+    before = held_out_sample_score(warm_model, functions)
     config = load_config(
         None,
         [
@@ -62,8 +55,8 @@ def test_rl_improves_back_translation_on_held_out_samples(tmp_path, warm_model, 
         ],
     )
     result = train(config)
-    after, valid_after = back_translation_score(result.final_model, functions)
-    print(f"\nback-translation similarity on held-out samples: {before:.3f} -> {after:.3f} "
-          f"(valid documentations {valid_before:.2f} -> {valid_after:.2f}; "
-          f"{len(functions)} functions x {4 * len(EVAL_SEEDS)} samples)")
-    assert after > before
+    after = held_out_sample_score(result.final_model, functions)
+    print(f"\nback-translation similarity on held-out samples: {before.score:.3f} -> {after.score:.3f} "
+          f"(valid documentations {before.valid_rate:.2f} -> {after.valid_rate:.2f}; "
+          f"{len(functions)} functions x {before.documentations // len(functions)} samples)")
+    assert after.score > before.score

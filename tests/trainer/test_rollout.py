@@ -5,7 +5,7 @@ import pytest
 
 from batcoder.prompts import extract_code, render_doc
 from batcoder.rollout.generation import Completion
-from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, CodeFunction
+from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, CodeFunction, back_translation_score
 from batcoder.rollout.scoring import SimilarityScorer
 from batcoder.similarity import similarity
 
@@ -70,3 +70,17 @@ def test_rewards_follow_the_paper():
     # chunks of one function: doc seeds differ per chunk, code seeds differ from doc seeds
     assert [call["seed"] for call in backend.calls] == [123, 124, 125, 126]
     assert stats.generated_tokens == sum(len(t.response_ids) for t in trajectories)
+
+
+def test_back_translation_score_counts_rejected_documentations_as_zero():
+    tokenizer = CharTokenizer()
+    backend = ScriptedBackend(tokenizer, docs=[GOOD_DOC, LEAKING_DOC, GOOD_DOC, LEAKING_DOC], codes=[CODE, WRONG_CODE] * 2)
+    function = CodeFunction(code=CODE, language="python", signature="def clamp(value, low, high):")
+    with SimilarityScorer("cssg", workers=0) as scorer:
+        rollout = BackTranslationRollout(backend, tokenizer, scorer, docs_per_function=4, give_signature=True)
+        score = back_translation_score(rollout, [function], seeds=(1, 2))
+    wrong = similarity(CODE, WRONG_CODE, "python")
+    assert score.documentations == 8 and score.valid_rate == 0.5
+    assert score.score == pytest.approx((1.0 + wrong) * 2 / 8)
+    assert score.similarity == pytest.approx((1.0 + wrong) / 2)
+    assert [call["seed"] for call in backend.calls if call["n"] == 4] == [1, 2]

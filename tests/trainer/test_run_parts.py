@@ -40,14 +40,19 @@ def test_checkpoints_keep_the_last_n(tmp_path):
 
 def test_metrics_writer_truncates_steps_after_the_resumed_checkpoint(tmp_path):
     writer = MetricsWriter(tmp_path, tensorboard=True, wandb_project=None, config={}, resume_step=0)
+    held_out = {"eval/backtranslation": 0.1, "eval/valid_rate": 0.5, "eval/similarity": 0.2}
+    writer.log(0, held_out)  # the pre-training evaluation
     for step in (1, 2, 3):
-        writer.log(step, {"reward/code2doc/mean": 0.1 * step, "reward/doc2code/mean": 0.2, "doc/valid_rate": 0.5})
+        metrics = {"reward/code2doc/mean": 0.1 * step, "reward/doc2code/mean": 0.2, "doc/valid_rate": 0.5}
+        writer.log(step, {**metrics, **held_out} if step == 2 else metrics)
     writer.close()
     assert list((tmp_path / "tensorboard").iterdir())
     MetricsWriter(tmp_path, tensorboard=False, wandb_project=None, config={}, resume_step=2).close()
-    assert [r["step"] for r in read_metrics(tmp_path / "metrics.jsonl")] == [1, 2]
+    assert [r["step"] for r in read_metrics(tmp_path / "metrics.jsonl")] == [0, 1, 2]
     plot = plot_reward_curves(tmp_path / "metrics.jsonl", tmp_path / "curves.png")
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    MetricsWriter(tmp_path, tensorboard=False, wandb_project=None, config={}, resume_step=0).close()
+    assert read_metrics(tmp_path / "metrics.jsonl") == []  # a restart from step 0 evaluates again
 
 
 def test_distribution_summary():

@@ -47,17 +47,24 @@ def _state(path):
 
 def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, small_corpus):
     uninterrupted = tmp_path / "uninterrupted"
-    result = train(_config(warm_model, small_corpus, uninterrupted, "run.steps=3"))
+    # Held-out evaluation before training, every 2 steps and at the end (on training functions here:
+    # the fixture corpus has no valid split; this test is about the mechanics).
+    held_out = ("run.eval_every=2", "data.eval_split=train", "data.eval_functions=2")
+    result = train(_config(warm_model, small_corpus, uninterrupted, "run.steps=3", *held_out))
     assert result.completed and result.steps_done == 3
 
     records = read_metrics(uninterrupted / "metrics.jsonl")
-    print("\n" + "\n".join(json.dumps({k: round(v, 3) for k, v in r.items() if k.startswith(("reward/", "doc/valid", "loss", "grad"))}) for r in records))
-    assert [r["step"] for r in records] == [1, 2, 3]
+    print("\n" + "\n".join(json.dumps({k: round(v, 3) for k, v in r.items() if k.startswith(("reward/", "doc/valid", "loss", "grad", "eval/"))}) for r in records))
+    assert [r["step"] for r in records] == [0, 1, 2, 3]
+    assert [r["step"] for r in records if "eval/backtranslation" in r] == [0, 2, 3]
+    assert set(records[0]) == {"step", "eval/backtranslation", "eval/valid_rate", "eval/similarity", "time/eval"}
+    assert all(0.0 <= r["eval/backtranslation"] <= r["eval/valid_rate"] for r in records if "eval/valid_rate" in r)
+    steps = records[1:]
     for key in ("reward/code2doc/n", "doc/valid_rate", "doc/r_doc_0.5", "length/doc_tokens", "loss", "kl",
                 "grad_norm", "tokens_per_s/generation", "time/generation", "time/reward", "time/update"):
-        assert key in records[0], key
-    assert any(r["trajectories_trained"] > 0 and r["grad_norm"] > 0 for r in records), "no step had a learning signal"
-    assert sum(r["doc/valid_rate"] for r in records) > 0
+        assert key in steps[0], key
+    assert any(r["trajectories_trained"] > 0 and r["grad_norm"] > 0 for r in steps), "no step had a learning signal"
+    assert sum(r["doc/valid_rate"] for r in steps) > 0
 
     before, after = _state(warm_model), _state(uninterrupted / "final-model")
     changed = [name for name in before if not torch.equal(before[name], after[name])]
@@ -68,12 +75,13 @@ def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, 
     assert (uninterrupted / "reward_curves.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (uninterrupted / "checkpoints").iterdir()) == ["step-000002", "step-000003"]
 
-    # The same run, stopped by SIGTERM once its first step is logged, saves a checkpoint, exits
-    # cleanly, and continues through the CLI with --resume to exactly the same metrics and weights.
+    # The same run, stopped by SIGTERM once its first line (the step-0 evaluation) is logged, saves a
+    # checkpoint, exits cleanly, and continues through the CLI with --resume to exactly the same
+    # metrics and weights.
     resumed = tmp_path / "resumed"
-    watcher = threading.Thread(target=_terminate_after_first_step, args=(resumed / "metrics.jsonl",), daemon=True)
+    watcher = threading.Thread(target=_terminate_after_first_line, args=(resumed / "metrics.jsonl",), daemon=True)
     watcher.start()
-    first = train(_config(warm_model, small_corpus, resumed, "run.steps=3"))
+    first = train(_config(warm_model, small_corpus, resumed, "run.steps=3", *held_out))
     watcher.join()
     assert first.interrupted and not first.completed and first.steps_done < 3
     assert (resumed / "checkpoints" / f"step-{first.steps_done:06d}" / "state.pt").is_file()
@@ -85,7 +93,7 @@ def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, 
     assert all(torch.equal(after[name], resumed_state[name]) for name in after)
 
 
-def _terminate_after_first_step(metrics_path, timeout_s=600):
+def _terminate_after_first_line(metrics_path, timeout_s=600):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if metrics_path.exists() and metrics_path.read_text().strip():

@@ -35,7 +35,7 @@ class MetricsWriter:
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
-            self._tensorboard = SummaryWriter(log_dir=str(run_dir / "tensorboard"), purge_step=resume_step + 1)
+            self._tensorboard = SummaryWriter(log_dir=str(run_dir / "tensorboard"), purge_step=resume_step + 1 if resume_step else 0)
         self._wandb = None
         if wandb_project:
             try:
@@ -47,11 +47,12 @@ class MetricsWriter:
             self._wandb = wandb.init(project=wandb_project, dir=str(run_dir), config=config, resume="allow")
 
     def _truncate_after(self, step: int) -> None:
-        """Drop lines of steps after ``step`` (logged after the checkpoint a resumed run restarts from)."""
+        """Drop lines of steps after ``step`` (logged after the checkpoint a resumed run restarts from);
+        a run restarting at step 0 drops every line, its pre-training evaluation (step 0) included."""
         if not self.path.exists():
             return
         lines = [line for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        kept = [line for line in lines if json.loads(line)["step"] <= step]
+        kept = [line for line in lines if json.loads(line)["step"] <= step] if step > 0 else []
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
         tmp.replace(self.path)
@@ -82,7 +83,8 @@ def read_metrics(path: Path) -> list[dict]:
 
 
 def plot_reward_curves(metrics_path: Path, output: Path) -> Path | None:
-    """PNG of both stages' mean rewards and the valid-documentation rate per step."""
+    """PNG of both stages' mean rewards (and the held-out score, when evaluated) and the
+    valid-documentation rate per step."""
     records = read_metrics(metrics_path)
     if not records:
         return None
@@ -98,9 +100,18 @@ def plot_reward_curves(metrics_path: Path, output: Path) -> Path | None:
         ("reward/doc2code/mean", "doc→code reward S"),
     ):
         rewards_axis.plot(steps, [r.get(key, float("nan")) for r in records], marker=".", label=label)
+    evaluated = [r for r in records if "eval/backtranslation" in r]
+    if evaluated:
+        rewards_axis.plot(
+            [r["step"] for r in evaluated], [r["eval/backtranslation"] for r in evaluated],
+            marker="o", color="black", label="held-out back-translation E[S·1(R_doc>0)]",
+        )
     rewards_axis.set(xlabel="step", ylabel="mean reward", title="BatCoder rewards", ylim=(0, 1))
     rewards_axis.legend()
-    rate_axis.plot(steps, [r.get("doc/valid_rate", float("nan")) for r in records], marker=".", color="tab:green")
+    rate_axis.plot(steps, [r.get("doc/valid_rate", float("nan")) for r in records], marker=".", color="tab:green", label="training")
+    if evaluated:
+        rate_axis.plot([r["step"] for r in evaluated], [r["eval/valid_rate"] for r in evaluated], marker="o", color="black", label="held-out")
+        rate_axis.legend()
     rate_axis.set(xlabel="step", ylabel="fraction", title="documentations accepted (R_doc > 0)", ylim=(0, 1.05))
     figure.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from batcoder import docfilter, prompts
 from batcoder.models import render_prompt
@@ -194,3 +195,32 @@ class BackTranslationRollout:
         if pending is not None:
             trajectories.extend(self._finish_chunk(pending, stats))
         return trajectories, stats
+
+
+@dataclass(frozen=True)
+class BackTranslationScore:
+    """How well a policy back-translates a set of functions, sampled as in training on fixed seeds."""
+
+    score: float  # mean over documentations of S(c, c') of their reconstruction, 0 when rejected: E[S·1(R_doc>0)]
+    valid_rate: float  # share of documentations with R_doc > 0
+    similarity: float  # mean S over the accepted documentations (0 when none was accepted)
+    documentations: int
+
+
+def back_translation_score(rollout: BackTranslationRollout, functions: list[CodeFunction], seeds: Sequence[int]) -> BackTranslationScore:
+    """Back-translate ``functions`` once per seed (the same seeds give the same samples for the same
+    policy, so scores of two checkpoints differ by the policy, not by the draw)."""
+    similarities, accepted = [], []
+    for seed in seeds:
+        trajectories, _ = rollout.run(functions, list(range(len(functions))), seed=seed)
+        for doc in (t for t in trajectories if t.stage == CODE2DOC):
+            accepted.append(doc.doc_score > 0)
+            similarities.append(doc.similarity if doc.doc_score > 0 else 0.0)
+    documentations = len(accepted)
+    valid = sum(accepted)
+    return BackTranslationScore(
+        score=sum(similarities) / max(1, documentations),
+        valid_rate=valid / max(1, documentations),
+        similarity=sum(similarities) / max(1, valid),
+        documentations=documentations,
+    )
