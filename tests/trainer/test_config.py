@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from batcoder.cli import UserError
@@ -63,3 +65,9 @@ def test_file_errors_name_the_file(tmp_path):
         load_config(path)
     with pytest.raises(UserError, match="cannot read config"):
         load_config(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[2].glob("configs/*.yaml")), ids=lambda p: p.name)
+def test_shipped_configs_are_valid(path):
+    config = load_config(path)
+    assert config.rollout.docs_per_function == 8 and config.rl.kl_beta == 0.0
