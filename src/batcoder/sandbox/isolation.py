@@ -210,21 +210,26 @@ class _Layout:
 
     scratch_bytes: int  # size of the tmpfs on SCRATCH
     hidden: list[str]  # directories covered by an empty tmpfs (home directories)
-    exposed: list[str]  # read-only binds back inside hidden ones (the Python installation)
+    exposed: list[str]  # read-only binds back inside hidden ones or SCRATCH (the Python installation)
 
     @classmethod
     def build(cls, scratch_mb: int) -> "_Layout":
         homes = {Path(home).resolve() for home in ("/root", Path.home()) if Path(home).is_dir()}
         hidden = sorted(str(home) for home in homes if home != Path("/") and not home.is_relative_to(SCRATCH))
         needed = {sys.base_prefix, sys.prefix, str(WORKER_SCRIPT.parent), *filter(os.path.isdir, sys.path)}
-        inside = {str(Path(path).resolve()) for path in needed} - set(hidden)
-        inside = {path for path in inside if any(Path(path).is_relative_to(home) for home in hidden)}
+        inside = {str(Path(path).resolve()) for path in needed} - set(hidden) - {SCRATCH}
+        inside = {path for path in inside if _covering(path, hidden) is not None}
         # Bind only the outermost of nested paths.
         exposed = sorted(path for path in inside if not any(Path(path).is_relative_to(other) for other in inside - {path}))
         return cls(scratch_mb << 20, hidden, exposed)
 
     def as_dict(self) -> dict:
         return {"scratch": SCRATCH, "scratch_bytes": self.scratch_bytes, "hidden": self.hidden, "exposed": self.exposed}
+
+
+def _covering(path: str, hidden: list[str]) -> str | None:
+    """The tmpfs mount point (a hidden directory or SCRATCH) that would cover ``path``, if any."""
+    return next((cover for cover in (*hidden, SCRATCH) if Path(path).is_relative_to(cover)), None)
 
 
 def no_user_namespaces_filter() -> bytes | None:
@@ -271,9 +276,9 @@ def _bwrap_argv(layout: _Layout, lease: UidLease | None, options: list[str], inn
     for home in layout.hidden:
         argv += ["--tmpfs", home]
     for path in layout.exposed:
-        home = next(home for home in layout.hidden if Path(path).is_relative_to(home))
-        for parent in reversed(Path(path).relative_to(home).parents[:-1]):
-            directory = str(Path(home) / parent)
+        cover = _covering(path, layout.hidden)
+        for parent in reversed(Path(path).relative_to(cover).parents[:-1]):
+            directory = str(Path(cover) / parent)
             if directory not in created:  # bwrap would create it mode 0700, unreachable for the sandbox uid
                 created.add(directory)
                 argv += ["--perms", "0755", "--dir", directory]

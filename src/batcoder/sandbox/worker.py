@@ -226,16 +226,24 @@ def _kill_everything(pid: int, contained: bool) -> None:
 
 
 def _wipe_scratch(options: argparse.Namespace) -> None:
+    # Mount points under the scratch directory (a Python installation under /tmp, bound back read-only)
+    # stay, and so do the directories leading to them; everything else goes.
+    _wipe_directory(options.scratch, {mount_point for mount_point, _ in _mount_table()})
+
+
+def _wipe_directory(directory: str, mounts: set[str]) -> None:
     def make_writable_and_retry(function, path, _error):
         os.chmod(os.path.dirname(path), 0o700)
         if os.path.isdir(path) and not os.path.islink(path):
             os.chmod(path, 0o700)
         function(path)
 
-    for entry in os.scandir(options.scratch):
-        if os.path.ismount(entry.path):  # e.g. the shared Go build cache
+    for entry in os.scandir(directory):
+        if entry.path in mounts:
             continue
-        if entry.is_dir(follow_symlinks=False):
+        if any(mount.startswith(entry.path + "/") for mount in mounts):
+            _wipe_directory(entry.path, mounts)
+        elif entry.is_dir(follow_symlinks=False):
             os.chmod(entry.path, 0o700)
             shutil.rmtree(entry.path, onerror=make_writable_and_retry)
         else:
