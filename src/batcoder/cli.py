@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "batcoder.eval.cli",  # evaluate
     "batcoder.models.cli",  # model init-tiny
     "batcoder.sft",  # sft
+    "batcoder.synthesize",  # synthesize
     "batcoder.trainer",  # train
 )
 

@@ -1,13 +1,15 @@
-"""``batcoder sft``: supervised warm-up on the corpus's own docstring <-> code pairs.
+"""``batcoder sft``: supervised training on documentation <-> code pairs: a warm-up on the corpus's
+own docstrings, or the SFT-on-synthetic-pairs baseline.
 
 This is a warm-up, not the method: a randomly initialised tiny model (``batcoder model init-tiny``)
 knows nothing, so before an RL run on CPU it is trained to write a function's docstring from its
 comment-free code (code2doc) and the code from the docstring (doc2code), using exactly the prompts
 the RL rollout uses. Only functions that have a docstring take part; the docstring is rewritten
 into the documentation format the code->doc prompt asks for (:func:`structured_doc`) and kept only
-if :func:`batcoder.docfilter.check` accepts it. It also serves as the
-"SFT on synthetic pairs" baseline later. The loss is on response tokens only (the reply and its
-EOS), averaged over the batch's response tokens; AdamW, linear warm-up, gradient clipping; on a
+if :func:`batcoder.docfilter.check` accepts it. Rows with a ``documentation`` field (written by
+``batcoder synthesize``: the model's own documentation of unlabeled code) use it as is instead: that
+is the paper's "SFT on synthetic pairs" baseline. The loss is on response tokens only (the reply and
+its EOS), averaged over the batch's response tokens; AdamW, linear warm-up, gradient clipping; on a
 GPU bfloat16 autocast and activation checkpointing.
 """
 
@@ -137,7 +139,7 @@ def pair_messages(row: dict, config: SFTConfig) -> tuple[list[tuple[list[dict], 
 
     language = row["language"]
     code = get_language(language).strip_comments(row["code"]).strip("\n")
-    doc = structured_doc(row.get("docstring") or "")
+    doc = row["documentation"] if isinstance(row.get("documentation"), str) else structured_doc(row.get("docstring") or "")
     if not code or doc is None:
         return [], "no docstring"
     verdict = docfilter.check(doc, code, language)
@@ -303,13 +305,14 @@ def run_sft(
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sft",
-        help="supervised warm-up on the corpus's own docstring<->code pairs",
+        help="supervised warm-up on docstring<->code pairs, or the SFT baseline on `batcoder synthesize` pairs",
         description=(
             "Supervised warm-up: train a model on the corpus's own docstring->code and code->docstring pairs "
             "(functions with a docstring), formatted with the RL prompts, loss on the reply only. A warm-up, not "
             "the method: it gives a tiny random CPU model (`batcoder model init-tiny`) something to improve "
-            "before RL, and doubles as the SFT-on-pairs baseline. Writes a plain Hugging Face model directory "
-            "with batcoder_sft.json recording the warm-up."
+            "before RL. On a corpus from `batcoder synthesize` (rows with a 'documentation' field) it trains the "
+            "SFT-on-synthetic-pairs baseline. Writes a plain Hugging Face model directory with batcoder_sft.json "
+            "recording the run."
         ),
     )
     defaults = SFTConfig()

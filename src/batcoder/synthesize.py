@@ -1,0 +1,140 @@
+"""``batcoder synthesize``: the model documents unlabeled functions itself, for the "SFT on synthetic
+pairs" baseline the BatCoder paper compares RL with.
+
+For every function of a corpus split, the model writes one documentation with the RL rollout's
+code->doc prompt; :func:`batcoder.docfilter.check` keeps the ones the RL reward would accept (in
+their rewritten form). The output is a corpus JSONL: each kept row as it was, without the human
+``docstring`` (the baseline must not see labels), plus ``documentation`` (the synthetic one, already
+in the prompts' format) and ``documentation_score`` (its R_doc). ``batcoder sft --corpus`` on that
+file trains the baseline on (documentation, code) pairs in both directions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SynthesisResult:
+    functions: int  # functions documented
+    kept: int  # rows written (documentation accepted)
+    rejected: dict[str, int]  # documentations rejected, or rows not usable, by reason
+
+
+def synthesize_documentation(
+    backend,
+    tokenizer,
+    rows,
+    output: str | Path,
+    *,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    max_doc_tokens: int = 256,
+    batch_size: int = 16,
+    seed: int = 0,
+    progress: bool = True,
+) -> SynthesisResult:
+    """Document ``rows`` (corpus rows) with ``backend`` and write the accepted ones to ``output``."""
+    from tqdm.auto import tqdm
+
+    from batcoder import docfilter, prompts
+    from batcoder.data.jsonl import atomic_output
+    from batcoder.languages import available_languages, get_language
+    from batcoder.models import render_prompt
+
+    known = set(available_languages())
+    rejected: dict[str, int] = {}
+    usable = []
+    for row in rows:
+        if row.get("language") not in known:
+            rejected["unknown language"] = rejected.get("unknown language", 0) + 1
+            continue
+        code = get_language(row["language"]).strip_comments(row["code"]).strip("\n")
+        if code:
+            usable.append((row, code))
+        else:
+            rejected["empty code"] = rejected.get("empty code", 0) + 1
+    kept = 0
+    with atomic_output(output) as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
+        for start in range(0, len(usable), batch_size):
+            batch = usable[start : start + batch_size]
+            texts = [render_prompt(tokenizer, prompts.code_to_doc_messages(code, row["language"])) for row, code in batch]
+            completions = backend.generate(
+                texts, n=1, max_new_tokens=max_doc_tokens, temperature=temperature, top_p=top_p, seed=seed + start
+            )
+            for (row, code), (completion,) in zip(batch, completions):
+                verdict = docfilter.check(completion.text, code, row["language"])
+                if not verdict.valid:
+                    rejected[verdict.reason] = rejected.get(verdict.reason, 0) + 1
+                    continue
+                synthetic = {key: value for key, value in row.items() if key != "docstring"}
+                synthetic.update(documentation=verdict.doc, documentation_score=float(verdict.score))
+                out.write(json.dumps(synthetic, ensure_ascii=False) + "\n")
+                kept += 1
+            bar.update(len(batch))
+    return SynthesisResult(functions=len(usable), kept=kept, rejected=rejected)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "synthesize",
+        help="the model documents a corpus itself (pairs for the SFT-on-synthetic-pairs baseline)",
+        description=(
+            "Let a model write one documentation per corpus function with the RL code->doc prompt, keep the ones "
+            "the documentation filter accepts, and write them as a corpus JSONL (field 'documentation', human "
+            "docstrings dropped) for `batcoder sft`: the paper's SFT-on-synthetic-pairs baseline."
+        ),
+    )
+    parser.add_argument("--model", required=True, help="model directory or hub id that writes the documentation")
+    parser.add_argument("--corpus", required=True, help="corpus JSONL (from `batcoder data build`)")
+    parser.add_argument("--output", required=True, help="corpus JSONL to write, with a 'documentation' field")
+    parser.add_argument("--split", default="train", help="corpus split to document")
+    parser.add_argument("--max-functions", type=int, default=None, help="document at most this many functions")
+    parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--max-doc-tokens", type=int, default=256, help="max new tokens of a documentation")
+    parser.add_argument("--batch-size", type=int, default=16, help="prompts per generation call")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    parser.set_defaults(func=_run_command)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from itertools import islice
+
+    from batcoder.cli import UserError
+    from batcoder.data import read_corpus
+    from batcoder.data.errors import CorpusError
+    from batcoder.models import load_model
+    from batcoder.rollout.generation import get_backend
+    from batcoder.sft import format_counts
+
+    try:
+        rows = list(islice(read_corpus(args.corpus, split=args.split), args.max_functions))
+    except CorpusError as error:
+        raise UserError(str(error)) from None
+    if not rows:
+        raise UserError(f"{args.corpus}: no rows in split {args.split!r}")
+    try:
+        model, tokenizer = load_model(args.model, device=args.device)
+    except OSError as error:
+        raise UserError(f"--model: cannot load {args.model} ({error})") from None
+    backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
+    result = synthesize_documentation(
+        backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,
+        max_doc_tokens=args.max_doc_tokens, batch_size=args.batch_size, seed=args.seed,
+    )
+    if not result.kept:
+        Path(args.output).unlink()
+        raise UserError(
+            f"the model's documentation of all {result.functions} functions was rejected "
+            f"({format_counts(result.rejected)}); nothing written"
+        )
+    print(
+        f"synthesize: {result.kept} of {result.functions} functions documented "
+        f"(rejected: {format_counts(result.rejected) or 'none'}); wrote {args.output}"
+    )
+    return 0
