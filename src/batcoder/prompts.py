@@ -108,6 +108,17 @@ def doc_to_code_messages(doc: str, language: str, signature: str | None = None) 
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
 
 
+def complete_code_messages(prompt: str, language: str) -> list[dict]:
+    """Chat messages asking an instruction-tuned model to finish a benchmark prompt (code ending inside
+    an unfinished function) and reply with the whole program."""
+    name, fence = display_name(language), language.lower()
+    request = (
+        f"Complete the following {name} code. Reply with the whole completed code in one ```{fence} block.\n\n"
+        f"```{fence}\n{prompt.rstrip()}\n```"
+    )
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
+
+
 def extract_code(completion: str, language: str) -> str:
     """The code in a doc → code completion, trimmed.
 

@@ -26,7 +26,7 @@ def problem(task_id, stop):
 def test_samples_are_grouped_by_problem_with_each_problems_stop_sequences():
     problems = [problem("a", ("\nend",)), problem("b", ("\ndef",)), problem("c", ("\nend",)), problem("d", ("\nend",))]
     backend = RecordingBackend()
-    samples = generate_samples(backend, problems, n=2, temperature=0.7, batch_size=3, show_progress=False)
+    samples = generate_samples(backend, None, problems, n=2, temperature=0.7, batch_size=3, show_progress=False)
     assert [call["stop"] for call in backend.calls] == [("\nend",), ("\ndef",), ("\nend",)]
     assert [call["prompts"] for call in backend.calls] == [["pa", "pc"], ["pb"], ["pd"]]
     assert all(call["n"] == 2 and call["temperature"] == 0.7 for call in backend.calls)
@@ -50,18 +50,20 @@ def tiny_model(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_evaluate_a_tiny_random_model_end_to_end(tiny_model, tmp_path, capsys):
+@pytest.mark.parametrize("prompt_style", ["completion", "chat"])
+def test_evaluate_a_tiny_random_model_end_to_end(tiny_model, tmp_path, capsys, prompt_style):
     output = tmp_path / "results.jsonl"
     status = main([
         "evaluate", "--model", str(tiny_model), "--benchmark", "humaneval", "--limit", "3", "--n", "2",
         "--temperature", "0.8", "--max-new-tokens", "24", "--batch-size", "2", "--k", "1,2,5",
-        "--workers", "2", "--output", str(output), "--device", "cpu",
+        "--workers", "2", "--output", str(output), "--device", "cpu", "--prompt-style", prompt_style,
     ])
     assert status == 0
     samples = [json.loads(line) for line in (tmp_path / "results.samples.jsonl").read_text().splitlines()]
     results = [json.loads(line) for line in output.read_text().splitlines()]
     assert [s["task_id"] for s in samples] == ["HumanEval/0"] * 2 + ["HumanEval/1"] * 2 + ["HumanEval/2"] * 2
     assert [r["completion"] for r in results] == [s["completion"] for s in samples]
+    assert all(("response" in s) is (prompt_style == "chat") for s in samples)
     assert all(isinstance(r["passed"], bool) and r["result"] for r in results)
     summary = json.loads((tmp_path / "results.summary.json").read_text())
     assert summary["problems_evaluated"] == 3 and summary["samples"] == 6

@@ -66,6 +66,13 @@ class Benchmark:
         """The complete program (solution + tests) the official harness runs for ``completion``."""
         raise NotImplementedError
 
+    def completion_from_solution(self, problem: Problem, solution: str) -> str:
+        """The completion for which :meth:`program` runs ``solution``, the whole program a chat model
+        wrote for ``problem`` (see :meth:`batcoder.languages.Language.complete_open_function`)."""
+        from batcoder.languages import get_language
+
+        return get_language(problem.language).complete_open_function(problem.prompt, solution)
+
 
 def read_jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each non-blank line (``.gz`` files too); a malformed line raises an error

@@ -28,6 +28,11 @@ def register(subparsers) -> None:
     )
     generation = parser.add_argument_group("generation (with --model)")
     generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
+    generation.add_argument(
+        "--prompt-style", choices=("completion", "chat"), default="completion",
+        help="completion: continue the benchmark prompt (base models); chat: ask for the whole program in the "
+        "model's chat template and assemble it with the prompt (instruction-tuned models)",
+    )
     generation.add_argument("--n", type=int, default=1, help="samples per problem")
     generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (n copies of one sample)")
     generation.add_argument("--top-p", type=float, default=1.0)
@@ -119,7 +124,10 @@ def _generate(args, benchmark) -> list[dict]:
     backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
     return generate_samples(
         backend,
+        benchmark,
         problems,
+        prompt_style=args.prompt_style,
+        tokenizer=tokenizer,
         n=args.n,
         max_new_tokens=args.max_new_tokens,
         temperature=args.temperature,

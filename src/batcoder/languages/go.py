@@ -123,6 +123,21 @@ class Go(Language):
             )
         return found
 
+    def _after_unfinished_function(self, prompt: str, solution: str) -> str:
+        """The body of the solution's function of the prompt's name, then its other functions.
+        Go allows neither a redefinition nor a second package clause or import block, so the
+        solution's own package and imports are dropped: what the prompt imports is what there is."""
+        unfinished = self.functions(prompt + "}\n")
+        if not unfinished:
+            raise ValueError("the prompt holds no function to complete")
+        name = unfinished[-1].name
+        defined = [function for function in self.functions(solution) if not function.nested]
+        target = next((function for function in defined if function.name == name), None)
+        if target is None:
+            return solution  # no such function: the program fails to compile, as it should
+        others = [function.code for function in defined if function is not target]
+        return "\n\n".join([target.body.removeprefix("{").lstrip("\n"), *others]) + "\n"
+
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)
 

@@ -148,6 +148,11 @@ class Python(Language):
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, self._removals, _LITERAL_TYPES)
 
+    def _after_unfinished_function(self, prompt: str, solution: str) -> str:
+        # A benchmark prompt's function ends with its docstring, which is a valid body: the solution,
+        # imports included, follows and its definition replaces the stub.
+        return "\n" + solution
+
     def _removals(self, root: tree_sitter.Node, source: bytes) -> list[Edit]:
         """Every comment, and every statement that is only a string: the docstrings of the module,
         classes and functions, and later strings used as comments (one after a docstring would

@@ -157,6 +157,10 @@ class Ruby(Language):
             )
         return found
 
+    def _after_unfinished_function(self, prompt: str, solution: str) -> str:
+        # Close the prompt's open ``def``; the solution's definition, which follows, replaces it.
+        return "end\n" + solution
+
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)
 
