@@ -16,7 +16,6 @@ GPU bfloat16 autocast and activation checkpointing.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
@@ -236,6 +235,7 @@ def run_sft(
     from tqdm.auto import tqdm
 
     from batcoder.data import read_corpus
+    from batcoder.data.jsonl import write_json
     from batcoder.models import load_model, save_model
     from batcoder.models.loading import resolve_device
 
@@ -296,9 +296,7 @@ def run_sft(
     record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
               "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
               "loss_after": loss_after, "config": asdict(config)}
-    temporary = output_dir / ".batcoder_sft.json.partial"
-    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, output_dir / "batcoder_sft.json")
+    write_json(output_dir / "batcoder_sft.json", record)
     return SFTResult(output_dir, len(examples), skipped, loss_before, loss_after)
 
 

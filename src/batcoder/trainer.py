@@ -198,7 +198,7 @@ def train(config, resume: bool = False) -> TrainResult:
     from batcoder.rl.advantages import compute_advantages
     from batcoder.rl.checkpoints import load_latest_checkpoint, rng_state, save_checkpoint, set_rng_state
     from batcoder.rl.dynamic_sampling import informative_groups, select_groups
-    from batcoder.rl.losses import masked_mean, policy_loss
+    from batcoder.rl.losses import policy_loss
     from batcoder.rl.metrics import MetricsWriter, distribution, plot_reward_curves
     from batcoder.rl.replay import Experience, ReplayBuffer
     from batcoder.rollout.generation import get_backend

@@ -1,7 +1,5 @@
 import ast
 
-import pytest
-
 from batcoder.languages import get_language, walk
 
 PY = get_language("python")

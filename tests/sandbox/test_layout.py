@@ -1,7 +1,6 @@
 """The sandbox's filesystem layout: what is hidden, what is bound back, what a wipe keeps."""
 
 import sys
-from pathlib import Path
 
 from batcoder.sandbox import isolation, worker
 

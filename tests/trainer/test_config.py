@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from batcoder.cli import UserError
-from batcoder.config import TrainConfig, load_config, parse_overrides, save_config
+from batcoder.config import TrainConfig, load_config, save_config
 
 
 def test_defaults_follow_the_paper():

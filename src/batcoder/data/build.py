@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import signal
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path

