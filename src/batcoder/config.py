@@ -25,7 +25,7 @@ def _field(default: Any, help: str, **kwargs: Any) -> Any:
 @dataclass
 class ModelConfig:
     path: str = _field("runs/quickstart/sft-model", "local directory (or hub id) of the Hugging Face causal LM to train")
-    dtype: str = _field("auto", "parameter dtype: auto | float32 | bfloat16 | float16")
+    dtype: str = _field("auto", "forward-pass dtype (autocast on GPU; trained weights stay float32) and LoRA base dtype: auto | float32 | bfloat16 | float16")
     lora_rank: int = _field(0, "LoRA rank; 0 trains all parameters")
     lora_alpha: int = _field(32, "LoRA scaling alpha (used when lora_rank > 0)")
     lora_dropout: float = _field(0.0, "LoRA dropout (used when lora_rank > 0)")

@@ -237,7 +237,7 @@ def run_sft(
     from batcoder.data import read_corpus
     from batcoder.data.jsonl import write_json
     from batcoder.models import load_model, save_model
-    from batcoder.models.loading import resolve_device
+    from batcoder.models.loading import resolve_device, training_precision
 
     config = config or SFTConfig()
     pairs, skipped = build_pairs(read_corpus(corpus_path, split=config.split), config)
@@ -247,9 +247,11 @@ def run_sft(
             f"(skipped: {format_counts(skipped) or 'nothing, the split is empty'})"
         )
     # float32 master weights; on a GPU the forward pass runs in bfloat16 with activation checkpointing.
-    on_gpu = resolve_device(device).type == "cuda"
-    model, tokenizer = load_model(model_path, device=device, dtype="float32", gradient_checkpointing=on_gpu)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu)
+    device = resolve_device(device)
+    weights_dtype, autocast_dtype = training_precision("auto", device, lora=False)
+    on_gpu = device.type == "cuda"
+    model, tokenizer = load_model(model_path, device=device, dtype=weights_dtype, gradient_checkpointing=on_gpu)
+    autocast = torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
     examples, too_long = tokenize_pairs(pairs, tokenizer, config.max_length)
     if too_long:
         skipped["longer than max_length"] = too_long

@@ -195,6 +195,7 @@ def train(config, resume: bool = False) -> TrainResult:
 
     from batcoder.config import config_to_dict, load_config, save_config
     from batcoder.models import LoraSettings, load_model, save_model
+    from batcoder.models.loading import resolve_device, training_precision
     from batcoder.rl.advantages import compute_advantages
     from batcoder.rl.checkpoints import load_latest_checkpoint, rng_state, save_checkpoint, set_rng_state
     from batcoder.rl.dynamic_sampling import informative_groups, select_groups
@@ -232,20 +233,22 @@ def train(config, resume: bool = False) -> TrainResult:
     lora = None
     if config.model.lora_rank > 0:
         lora = LoraSettings(r=config.model.lora_rank, alpha=config.model.lora_alpha, dropout=config.model.lora_dropout)
+    device = resolve_device(config.model.device)
+    weights_dtype, autocast_dtype = training_precision(config.model.dtype, device, lora=lora is not None)
     try:
         model, tokenizer = load_model(
             config.model.path,
-            device=config.model.device,
-            dtype=config.model.dtype,
+            device=device,
+            dtype=weights_dtype,
             lora=lora,
             gradient_checkpointing=config.model.gradient_checkpointing,
         )
     except OSError as error:
         raise UserError(f"config key 'model.path': cannot load {config.model.path} ({error})") from None
-    device = next(model.parameters()).device
+    autocast = torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
     reference = None
     if config.rl.kl_beta > 0:  # β = 0 (the default) never loads a reference model
-        reference, _ = load_model(config.model.path, device=config.model.device, dtype=config.model.dtype)
+        reference, _ = load_model(config.model.path, device=device, dtype=autocast_dtype or weights_dtype)
         reference.requires_grad_(False)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.rl.lr, weight_decay=config.rl.weight_decay)
@@ -310,7 +313,7 @@ def train(config, resume: bool = False) -> TrainResult:
         def evaluate_held_out() -> dict:
             start = time.perf_counter()
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), autocast:
                 score = back_translation_score(rollout, held_out, held_out_seeds)
             return {
                 "eval/backtranslation": score.score,
@@ -337,7 +340,7 @@ def train(config, resume: bool = False) -> TrainResult:
                 indices = cursor.take(needed)
                 group_ids = list(range(next_group, next_group + needed))
                 next_group += needed
-                with torch.no_grad():
+                with torch.no_grad(), autocast:
                     new, round_stats = rollout.run(
                         [functions[i] for i in indices], group_ids, seed=step_seed + 1000 * extra_rounds
                     )
@@ -381,7 +384,7 @@ def train(config, resume: bool = False) -> TrainResult:
             # With a single optimizer step the policy cannot move before the last micro-batch, so the
             # rollout policy's log-probs equal the current ones (ratio 1) and need no extra pass.
             if optimizer_steps > 1 or reference is not None:
-                with torch.no_grad():
+                with torch.no_grad(), autocast:
                     for batch in buffer.micro_batches(size):
                         batch = _to_device(batch, device)
                         if optimizer_steps > 1:
@@ -401,7 +404,8 @@ def train(config, resume: bool = False) -> TrainResult:
                     finite = True
                     for batch in window:
                         batch = _to_device(batch, device)
-                        log_probs = _sequence_log_probs(model, batch)
+                        with autocast:
+                            log_probs = _sequence_log_probs(model, batch)
                         old_log_probs = batch.old_log_probs if batch.old_log_probs is not None else log_probs.detach()
                         loss, loss_stats = policy_loss(
                             log_probs,

@@ -93,3 +93,18 @@ def test_save_model_replaces_atomically_and_keeps_the_old_model_on_failure(tiny_
         save_model(model, FailingTokenizer(), output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging leftovers
     load_model(output, device="cpu")  # the previous model is intact
+
+
+def test_trained_weights_stay_float32_and_gpu_forward_passes_autocast():
+    import torch
+
+    from batcoder.models.loading import training_precision
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    # bf16 holds 8 significant bits: a 1e-6 step on a weight of 0.02 rounds away
+    assert torch.tensor(0.02, dtype=torch.bfloat16) + 1e-6 == torch.tensor(0.02, dtype=torch.bfloat16)
+    assert training_precision("bfloat16", cuda, lora=False) == (torch.float32, torch.bfloat16)
+    assert training_precision("bfloat16", cuda, lora=True) == (torch.bfloat16, torch.bfloat16)
+    assert training_precision("float32", cuda, lora=False) == (torch.float32, None)
+    assert training_precision("bfloat16", cpu, lora=False) == (torch.float32, None)
+    assert training_precision("auto", cpu, lora=True) == (torch.float32, None)

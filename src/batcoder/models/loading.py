@@ -56,6 +56,19 @@ def resolve_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype
     return names[dtype]
 
 
+def training_precision(dtype: str | torch.dtype, device: torch.device, *, lora: bool) -> tuple[torch.dtype, torch.dtype | None]:
+    """``(dtype to store the weights in, dtype forward passes autocast to or None)`` for training.
+
+    Trained weights stay float32: bfloat16 keeps 8 significant bits, so an update of a
+    learning rate like 1e-6 rounds away and full bfloat16 training silently stops learning. The
+    forward passes run in ``dtype`` under autocast on a GPU. With LoRA only the adapter is trained
+    (peft keeps it float32), so the frozen base is stored in ``dtype`` itself.
+    """
+    compute = resolve_dtype(dtype, device)
+    autocast = compute if device.type == "cuda" and compute != torch.float32 else None
+    return (compute if lora else torch.float32), autocast
+
+
 def prepare_tokenizer(tokenizer):
     """Left padding (generation appends on the right) and a pad token: the tokenizer's own, else
     its EOS token. Pad positions are always masked, so sharing the id with EOS is harmless."""
