@@ -57,11 +57,11 @@ def generate_samples(
                     seed=seed,
                 )
                 for problem, completions in zip(group, outputs):
-                    by_problem[problem.task_id].extend(
-                        _chat_sample(benchmark, problem, c) if chat else
-                        {"task_id": problem.task_id, "completion": c.text, "finish_reason": c.finish_reason}
-                        for c in completions
-                    )
+                    if chat:
+                        samples = [_chat_sample(benchmark, problem, c) for c in completions]
+                    else:
+                        samples = [{"task_id": problem.task_id, "completion": c.text, "finish_reason": c.finish_reason} for c in completions]
+                    by_problem[problem.task_id].extend(samples)
                 progress.advance(task, len(group))
     return [sample for samples in by_problem.values() for sample in samples]
 
