@@ -58,6 +58,7 @@ class RolloutConfig:
     reward_workers: int = _field(1, "worker processes scoring similarity; 0 scores in the main process (no overlap)")
     chunk_functions: int = _field(4, "functions generated per chunk; a chunk is scored while the next one generates")
     backend: str = _field("hf", "generation backend")
+    generation_batch_size: int = _field(32, "sequences per generate call (larger is faster until memory runs out)")
 
 
 @dataclass
@@ -110,7 +111,7 @@ _POSITIVE = {
     "rollout.functions_per_step", "rollout.docs_per_function", "rollout.max_doc_tokens",
     "rollout.max_code_tokens", "rollout.chunk_functions", "rl.epochs",
     "rl.micro_batch_size", "rl.grad_accumulation", "run.steps", "run.log_every", "run.keep_last",
-    "data.eval_functions",
+    "data.eval_functions", "rollout.generation_batch_size",
 }
 _NON_NEGATIVE = {
     "rl.kl_beta", "rl.clip_eps", "rl.grad_clip", "rl.lr", "rl.weight_decay", "rl.warmup_steps",

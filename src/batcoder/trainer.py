@@ -277,7 +277,7 @@ def train(config, resume: bool = False) -> TrainResult:
         }
         return save_checkpoint(checkpoint_dir, step, state, config.run.keep_last)
 
-    backend = get_backend(config.rollout.backend, model=model, tokenizer=tokenizer)
+    backend = get_backend(config.rollout.backend, model=model, tokenizer=tokenizer, batch_size=config.rollout.generation_batch_size)
     pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     writer = MetricsWriter(
         run_dir,
