@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# BatCoder end to end on CPU in about 10 minutes (2 cores): Python standard-library corpus → tiny
+# BatCoder end to end on CPU in about 5 minutes (2 cores, installation excluded): Python standard-library corpus → tiny
 # random model → short SFT warm-up → BatCoder RL (configs/quickstart-cpu.yaml).
 #
 # The SFT warm-up is NOT part of the method: a randomly initialised tiny model writes nothing the
