@@ -120,8 +120,9 @@ def _run_command(args: argparse.Namespace) -> int:
         raise UserError(f"{args.corpus}: no rows in split {args.split!r}")
     try:
         model, tokenizer = load_model(args.model, device=args.device)
-    except OSError as error:
-        raise UserError(f"--model: cannot load {args.model} ({error})") from None
+    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UserError(f"--model {args.model}: cannot load: {first_line}") from None
     backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
     result = synthesize_documentation(
         backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,

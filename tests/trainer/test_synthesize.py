@@ -64,3 +64,10 @@ def test_synthesize_then_sft_with_the_tiny_model(tmp_path, warm_model, small_cor
 def test_a_missing_corpus_is_a_one_line_error(tmp_path, capsys):
     assert cli_main(["synthesize", "--model", str(tmp_path), "--corpus", str(tmp_path / "none.jsonl"), "--output", str(tmp_path / "o.jsonl")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_an_unloadable_model_is_a_one_line_error(tmp_path, small_corpus, capsys):
+    status = cli_main(["synthesize", "--model", str(tmp_path / "none"), "--corpus", str(small_corpus), "--output", str(tmp_path / "o.jsonl")])
+    error = capsys.readouterr().err
+    assert status == 2 and "cannot load" in error and error.count("\n") == 1
+    assert not (tmp_path / "o.jsonl").exists()
