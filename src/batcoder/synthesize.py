@@ -108,8 +108,7 @@ def _run_command(args: argparse.Namespace) -> int:
     from batcoder.cli import UserError
     from batcoder.data import read_corpus
     from batcoder.data.errors import CorpusError
-    from batcoder.models import load_model
-    from batcoder.rollout.generation import get_backend
+    from batcoder.models.cli import load_generation_backend
     from batcoder.sft import format_counts
 
     try:
@@ -118,12 +117,7 @@ def _run_command(args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     if not rows:
         raise UserError(f"{args.corpus}: no rows in split {args.split!r}")
-    try:
-        model, tokenizer = load_model(args.model, device=args.device)
-    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UserError(f"--model {args.model}: cannot load: {first_line}") from None
-    backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
+    backend, tokenizer = load_generation_backend(args.model, args.device, args.batch_size)
     result = synthesize_documentation(
         backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,
         max_doc_tokens=args.max_doc_tokens, batch_size=args.batch_size, seed=args.seed,

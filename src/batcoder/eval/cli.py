@@ -110,18 +110,11 @@ def run_evaluate(args) -> int:
 
 
 def _generate(args, benchmark) -> list[dict]:
-    from batcoder.cli import UserError
     from batcoder.eval.sampling import generate_samples
-    from batcoder.models import load_model
-    from batcoder.rollout.generation import get_backend
+    from batcoder.models.cli import load_generation_backend
 
     problems = list(benchmark.problems().values())[: args.limit]
-    try:
-        model, tokenizer = load_model(args.model, device=args.device)
-    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UserError(f"--model {args.model}: cannot load: {first_line}") from None
-    backend = get_backend("hf", model=model, tokenizer=tokenizer, batch_size=args.batch_size)
+    backend, tokenizer = load_generation_backend(args.model, args.device, args.batch_size)
     return generate_samples(
         backend,
         benchmark,
