@@ -37,7 +37,8 @@ def synthesize_documentation(
     seed: int = 0,
     progress: bool = True,
 ) -> SynthesisResult:
-    """Document ``rows`` (corpus rows) with ``backend`` and write the accepted ones to ``output``."""
+    """Document ``rows`` (corpus rows) with ``backend`` and write the accepted ones to ``output``;
+    ValueError, and ``output`` untouched, when none is accepted."""
     from tqdm.auto import tqdm
 
     from batcoder import docfilter, prompts
@@ -75,6 +76,13 @@ def synthesize_documentation(
                 out.write(json.dumps(synthetic, ensure_ascii=False) + "\n")
                 kept += 1
             bar.update(len(batch))
+        if not kept:  # raised inside the block: nothing replaces an existing output
+            from batcoder.sft import format_counts
+
+            raise ValueError(
+                f"the model's documentation of all {len(usable)} functions was rejected "
+                f"({format_counts(rejected) or 'no usable functions'}); nothing written"
+            )
     return SynthesisResult(functions=len(usable), kept=kept, rejected=rejected)
 
 
@@ -118,16 +126,13 @@ def _run_command(args: argparse.Namespace) -> int:
     if not rows:
         raise UserError(f"{args.corpus}: no rows in split {args.split!r}")
     backend, tokenizer = load_generation_backend(args.model, args.device, args.batch_size)
-    result = synthesize_documentation(
-        backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,
-        max_doc_tokens=args.max_doc_tokens, batch_size=args.batch_size, seed=args.seed,
-    )
-    if not result.kept:
-        Path(args.output).unlink()
-        raise UserError(
-            f"the model's documentation of all {result.functions} functions was rejected "
-            f"({format_counts(result.rejected)}); nothing written"
+    try:
+        result = synthesize_documentation(
+            backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,
+            max_doc_tokens=args.max_doc_tokens, batch_size=args.batch_size, seed=args.seed,
         )
+    except ValueError as error:
+        raise UserError(str(error)) from None
     print(
         f"synthesize: {result.kept} of {result.functions} functions documented "
         f"(rejected: {format_counts(result.rejected) or 'none'}); wrote {args.output}"

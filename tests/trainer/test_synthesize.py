@@ -71,3 +71,16 @@ def test_an_unloadable_model_is_a_one_line_error(tmp_path, small_corpus, capsys)
     error = capsys.readouterr().err
     assert status == 2 and "cannot load" in error and error.count("\n") == 1
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_nothing_accepted_leaves_an_existing_output_untouched(tmp_path):
+    import pytest
+
+    output = tmp_path / "synthetic.jsonl"
+    output.write_text('{"code": "earlier run"}\n')
+    rows = [{"code": "def add(a, b):\n    return a + b", "language": "python", "name": "add", "split": "train"}]
+    backend = FixedBackend(["```python\ndef add(a, b):\n    return a + b\n```"])
+    with pytest.raises(ValueError, match="all 1 functions was rejected"):
+        synthesize_documentation(backend, PlainTokenizer(), rows, output, progress=False)
+    assert output.read_text() == '{"code": "earlier run"}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["synthetic.jsonl"]  # no temporary file left

@@ -74,6 +74,8 @@ def main() -> None:
     options.caches = {name: int(fd) for name, fd in (entry.split("=") for entry in options.cache)}
     if options.confine:
         confine(json.loads(options.confine))
+    # Without capabilities nothing can mount any more: the mount table a wipe must spare is fixed.
+    options.mounts = {mount_point for mount_point, _ in _mount_table()}
     if options.contained and 1 not in (os.getpid(), os.getppid()):
         sys.exit("worker: --contained needs a private PID namespace (it or its parent must be PID 1)")
     # Not dumpable: programs running as the same uid cannot ptrace us or open /proc/<pid>/mem|fd.
@@ -228,7 +230,7 @@ def _kill_everything(pid: int, contained: bool) -> None:
 def _wipe_scratch(options: argparse.Namespace) -> None:
     # Mount points under the scratch directory (a Python installation under /tmp, bound back read-only)
     # stay, and so do the directories leading to them; everything else goes.
-    _wipe_directory(options.scratch, {mount_point for mount_point, _ in _mount_table()})
+    _wipe_directory(options.scratch, options.mounts)
 
 
 def _wipe_directory(directory: str, mounts: set[str]) -> None:
