@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from batcoder import __version__
+from batcoder.errors import UserError
 
 COMMAND_MODULES = (
     "batcoder.data.cli",  # data build
@@ -21,10 +22,6 @@ COMMAND_MODULES = (
     "batcoder.synthesize",  # synthesize
     "batcoder.trainer",  # train
 )
-
-
-class UserError(Exception):
-    """An error caused by input or configuration: printed as one line, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

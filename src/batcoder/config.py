@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from batcoder.cli import UserError
+from batcoder.errors import UserError
 
 
 def _field(default: Any, help: str, **kwargs: Any) -> Any:

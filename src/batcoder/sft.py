@@ -332,7 +332,7 @@ def register(subparsers) -> None:
 
 
 def run_sft_command(args: argparse.Namespace) -> int:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError, first_line
 
     try:
         config = SFTConfig(
@@ -341,7 +341,7 @@ def run_sft_command(args: argparse.Namespace) -> int:
         )
         result = run_sft(args.model, args.corpus, args.output, config, device=args.device)
     except (OSError, ValueError) as error:
-        raise UserError((str(error).strip().splitlines() or [type(error).__name__])[0]) from None
+        raise UserError(first_line(error)) from None
     print(
         f"sft warm-up: {result.examples} examples (skipped: {format_counts(result.skipped) or 'none'}), response loss "
         f"{result.loss_before:.3f} -> {result.loss_after:.3f}; model written to {result.output_dir}"

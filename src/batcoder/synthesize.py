@@ -113,10 +113,10 @@ def register(subparsers) -> None:
 def _run_command(args: argparse.Namespace) -> int:
     from itertools import islice
 
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.data import read_corpus
     from batcoder.data.errors import CorpusError
-    from batcoder.models.cli import load_generation_backend
+    from batcoder.generation import load_generation_backend
     from batcoder.sft import format_counts
 
     try:

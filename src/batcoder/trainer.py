@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from batcoder.cli import UserError
+from batcoder.errors import UserError
 
 STEP_SEED_STRIDE = 100_003  # generation seeds of step s start at seed * STRIDE^2 + s * STRIDE
 HELD_OUT_STEP_SLOT = STEP_SEED_STRIDE - 1  # held-out evaluation samples with the seeds of a step no run reaches
@@ -202,7 +202,7 @@ def train(config, resume: bool = False) -> TrainResult:
     from batcoder.rl.losses import policy_loss
     from batcoder.rl.metrics import MetricsWriter, distribution, plot_reward_curves
     from batcoder.rl.replay import Experience, ReplayBuffer
-    from batcoder.rollout.generation import get_backend
+    from batcoder.generation import get_backend
     from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, RolloutStats, back_translation_score
     from batcoder.rollout.scoring import SimilarityScorer
 

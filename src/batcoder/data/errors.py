@@ -1,6 +1,6 @@
 """The corpus builder's error type: a one-line message about bad input or configuration."""
 
-from batcoder.cli import UserError
+from batcoder.errors import UserError
 
 
 class CorpusError(UserError):

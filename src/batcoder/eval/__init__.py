@@ -7,24 +7,17 @@ selected by a spec string: its name, optionally followed by ``:config`` (``mbpp:
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 from pathlib import Path
 
 from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem
 from batcoder.eval.passk import mean_pass_at_k, pass_at_k
+from batcoder.registry import discover, unknown_choice
 
 
 @cache
 def _registry() -> dict[str, type[Benchmark]]:
-    benchmarks = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        benchmark = getattr(module, "BENCHMARK", None)
-        if isinstance(benchmark, type) and issubclass(benchmark, Benchmark):
-            benchmarks[benchmark.name] = benchmark
-    return benchmarks
+    return discover(__name__, "BENCHMARK", lambda benchmark: isinstance(benchmark, type) and issubclass(benchmark, Benchmark))
 
 
 def available_benchmarks() -> list[str]:
@@ -36,7 +29,7 @@ def get_benchmark(spec: str, data_file: str | Path | None = None) -> Benchmark:
     name, _, config = spec.strip().partition(":")
     benchmark = _registry().get(name.lower())
     if benchmark is None:
-        raise BenchmarkDataError(f"unknown benchmark {spec!r}; available: {', '.join(available_benchmarks())}")
+        raise BenchmarkDataError(unknown_choice("benchmark", spec, available_benchmarks()))
     return benchmark(config or None, data_file)
 
 

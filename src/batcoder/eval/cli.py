@@ -45,7 +45,7 @@ def register(subparsers) -> None:
 
 
 def _parse_ks(text: str) -> list[int]:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
 
     try:
         ks = sorted({int(part) for part in text.split(",") if part.strip()})
@@ -57,7 +57,7 @@ def _parse_ks(text: str) -> list[int]:
 
 
 def _check_arguments(args) -> None:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
 
     if args.model is None and args.samples is None:
         raise UserError("give --samples FILE to evaluate, or --model M to generate samples first")
@@ -74,7 +74,7 @@ def _check_arguments(args) -> None:
 
 
 def run_evaluate(args) -> int:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.eval import BenchmarkDataError, get_benchmark
     from batcoder.eval.runner import evaluate_file, summary_path, write_jsonl
     from batcoder.sandbox import IsolationUnavailable, SandboxPool
@@ -111,7 +111,7 @@ def run_evaluate(args) -> int:
 
 def _generate(args, benchmark) -> list[dict]:
     from batcoder.eval.sampling import generate_samples
-    from batcoder.models.cli import load_generation_backend
+    from batcoder.generation import load_generation_backend
 
     problems = list(benchmark.problems().values())[: args.limit]
     backend, tokenizer = load_generation_backend(args.model, args.device, args.batch_size)

@@ -1,5 +1,5 @@
 """Generate benchmark samples with a model, batched through a generation backend
-(``batcoder.rollout.generation``), in one of two prompt styles:
+(``batcoder.generation``), in one of two prompt styles:
 
 * ``completion``: the benchmark's prompt, continued, with its stop sequences (the harnesses' standard,
   for base models);

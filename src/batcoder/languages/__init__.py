@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 from pathlib import Path
 
 from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text, walk
+from batcoder.registry import discover, unknown_choice
 
 
 @cache
 def _registry() -> dict[str, Language]:
-    languages = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        language = getattr(module, "LANGUAGE", None)
-        if isinstance(language, Language):
-            languages[language.name] = language
-    return languages
+    return discover(__name__, "LANGUAGE", lambda language: isinstance(language, Language))
 
 
 def available_languages() -> list[str]:
@@ -32,7 +23,7 @@ def get_language(name: str) -> Language:
     registry = _registry()
     language = registry.get(name.lower())
     if language is None:
-        raise ValueError(f"unknown language {name!r}; available: {', '.join(sorted(registry))}")
+        raise ValueError(unknown_choice("language", name, list(registry)))
     return language
 
 

@@ -33,7 +33,7 @@ def register(subparsers) -> None:
 
 
 def run_init_tiny(args: argparse.Namespace) -> int:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError, first_line
     from batcoder.models.tiny import init_tiny
 
     try:
@@ -51,21 +51,7 @@ def run_init_tiny(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except (OSError, ValueError) as error:
-        raise UserError((str(error).strip().splitlines() or [type(error).__name__])[0]) from None
+        raise UserError(first_line(error)) from None
     print(f"tiny model written to {path}")
     return 0
 
-
-def load_generation_backend(model: str, device: str | None, batch_size: int):
-    """``(backend, tokenizer)``: the Hugging Face generation backend over the model a ``--model``
-    argument names; a model that cannot be loaded is a one-line error naming it."""
-    from batcoder.cli import UserError
-    from batcoder.models import load_model
-    from batcoder.rollout.generation import get_backend
-
-    try:
-        loaded, tokenizer = load_model(model, device=device)
-    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UserError(f"--model {model}: cannot load: {first_line}") from None
-    return get_backend("hf", model=loaded, tokenizer=tokenizer, batch_size=batch_size), tokenizer

@@ -41,7 +41,7 @@ class MetricsWriter:
             try:
                 import wandb
             except ImportError:
-                from batcoder.cli import UserError
+                from batcoder.errors import UserError
 
                 raise UserError("config key 'run.wandb': wandb is not installed (pip install wandb)") from None
             self._wandb = wandb.init(project=wandb_project, dir=str(run_dir), config=config, resume="allow")

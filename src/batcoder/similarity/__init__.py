@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from batcoder.similarity.base import Metric
+from batcoder.registry import unknown_choice
 from batcoder.similarity.metrics import registry
 
 DEFAULT_METRIC = "cssg"
@@ -21,7 +22,7 @@ def available_metrics() -> list[str]:
 def get_metric(name: str) -> Metric:
     metric = registry().get(name.lower())
     if metric is None:
-        raise ValueError(f"unknown similarity metric {name!r}; available: {', '.join(available_metrics())}")
+        raise ValueError(unknown_choice("similarity metric", name, available_metrics()))
     return metric
 
 

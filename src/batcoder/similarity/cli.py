@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.similarity import get_metric
 
     try:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _score_files(path_a: Path, path_b: Path, language: str | None, metric, explain: bool) -> int:
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.languages import get_language, language_for_path
     from batcoder.similarity import similarity
 
@@ -80,7 +80,7 @@ def _score_files(path_a: Path, path_b: Path, language: str | None, metric, expla
 def _read_pairs(path: Path) -> list[dict]:
     import json
 
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.languages import available_languages
 
     languages = set(available_languages())
@@ -114,7 +114,7 @@ def _score_pairs_file(path: Path, output: Path, metric: str, workers: int) -> in
 
     from tqdm import tqdm
 
-    from batcoder.cli import UserError
+    from batcoder.errors import UserError
     from batcoder.data.jsonl import atomic_output
     from batcoder.similarity import iter_scores
 

@@ -1,9 +1,9 @@
 """Text generation behind one small interface, so the rollout does not care which engine samples.
 
-A backend is one module ``batcoder/rollout/backends/<name>.py`` exposing a class ``Backend`` whose
-constructor takes keyword arguments (``model=``, ``tokenizer=``, engine options) and which has
-``generate`` with the signature of :class:`GenerationBackend`. ``get_backend(name, **kwargs)``
-finds it; adding an engine means adding one file.
+An engine is one module ``batcoder/generation/<name>.py`` exposing ``ENGINE``, a class with a
+``name`` whose constructor takes keyword arguments (``model=``, ``tokenizer=``, engine options) and
+which has ``generate`` with the signature of :class:`GenerationBackend` and ``sync_weights``.
+:func:`batcoder.generation.get_backend` finds it; adding an engine means adding one file.
 
 What a :class:`Completion` holds, for every backend:
 
@@ -23,8 +23,6 @@ processing (no top-k, no repetition penalty), positions counted from each prompt
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -54,18 +52,10 @@ class GenerationBackend(Protocol):
         """``n`` completions for each prompt, in prompt order. ``temperature == 0`` is greedy."""
         ...
 
+    def sync_weights(self) -> None:
+        """Make the engine sample from the trainer's current weights (a no-op when it shares them)."""
+        ...
 
-def available_backends() -> list[str]:
-    from batcoder.rollout import backends
-
-    return sorted(module.name for module in pkgutil.iter_modules(backends.__path__) if not module.name.startswith("_"))
-
-
-def get_backend(name: str, **kwargs) -> GenerationBackend:
-    """Construct the backend called ``name`` (e.g. ``get_backend("hf", model=m, tokenizer=t)``)."""
-    if name not in available_backends():
-        raise ValueError(f"unknown generation backend {name!r}; available: {', '.join(available_backends())}")
-    return importlib.import_module(f"batcoder.rollout.backends.{name}").Backend(**kwargs)
 
 
 def finish_completion(

@@ -15,16 +15,18 @@ import torch
 
 from batcoder.models.loading import is_lora_model
 from batcoder.models.prompting import encode_prompt
-from batcoder.rollout.generation import Completion, finish_completion
+from batcoder.generation.base import Completion, finish_completion
 
 
-class Backend:
+class HFBackend:
     """``model.generate`` on batches of prompts.
 
     ``batch_size``: most sequences (prompt x sample) per ``generate`` call. ``max_batch_tokens``:
     when set, also at most this many sequences x (longest prompt + ``max_new_tokens``) per call,
     which bounds the KV cache's memory.
     """
+
+    name = "hf"
 
     def __init__(self, *, model, tokenizer, batch_size: int = 32, max_batch_tokens: int | None = None):
         if batch_size < 1:
@@ -90,6 +92,9 @@ class Backend:
             results.append(completions * n if greedy else completions)
         return results
 
+    def sync_weights(self) -> None:
+        """Nothing to do: ``generate`` runs on the trainer's own model object."""
+
     def _rng_devices(self) -> list:
         device = self.model.device
         return [device] if device.type == "cuda" else []
@@ -143,3 +148,6 @@ class Backend:
         finally:
             transformers_model.generation_config = checkpoint_config
         return output[:, width:].tolist()
+
+
+ENGINE = HFBackend

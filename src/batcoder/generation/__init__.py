@@ -1,0 +1,46 @@
+"""Generation: the engine protocol, :class:`Completion`, the engine registry and model loading.
+
+Every module here that defines ``ENGINE`` is an engine, selected by its ``name`` (``rollout.backend``
+in a config). The rollout, evaluation, synthesis and documentation commands sample through this
+package only, so a faster engine is one new file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from batcoder.generation.base import Completion, GenerationBackend, finish_completion
+from batcoder.registry import discover, unknown_choice
+
+
+@cache
+def _registry() -> dict[str, type]:
+    return discover(__name__, "ENGINE", lambda engine: isinstance(engine, type) and hasattr(engine, "generate"))
+
+
+def available_backends() -> list[str]:
+    return sorted(_registry())
+
+
+def get_backend(name: str, **kwargs) -> GenerationBackend:
+    """Construct the engine called ``name`` (e.g. ``get_backend("hf", model=m, tokenizer=t)``)."""
+    engine = _registry().get(name)
+    if engine is None:
+        raise ValueError(unknown_choice("generation backend", name, available_backends()))
+    return engine(**kwargs)
+
+
+def load_generation_backend(model: str, device: str | None, batch_size: int, backend: str = "hf"):
+    """``(backend, tokenizer)`` over the model a ``--model`` argument names; a model that cannot be
+    loaded is a one-line error naming it."""
+    from batcoder.errors import UserError, first_line
+    from batcoder.models import load_model
+
+    try:
+        loaded, tokenizer = load_model(model, device=device)
+    except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
+        raise UserError(f"--model {model}: cannot load: {first_line(error)}") from None
+    return get_backend(backend, model=loaded, tokenizer=tokenizer, batch_size=batch_size), tokenizer
+
+
+__all__ = ["Completion", "GenerationBackend", "available_backends", "finish_completion", "get_backend", "load_generation_backend"]

@@ -1,1 +1,0 @@
-"""Generation backends: one module per engine, each exposing ``Backend`` (see ``rollout.generation``)."""
