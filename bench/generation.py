@@ -27,7 +27,7 @@ from batcoder import prompts
 from batcoder.data import read_corpus
 from batcoder.languages import get_language
 from batcoder.models import init_tiny, load_model, render_prompt
-from batcoder.rollout.generation import get_backend
+from batcoder.generation import get_backend
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from batcoder.eval import get_benchmark
 from batcoder.eval.runner import Sample, run_samples
 from batcoder.eval.sampling import generate_samples
 from batcoder.languages import get_language
-from batcoder.rollout.generation import Completion
+from batcoder.generation import Completion
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = [

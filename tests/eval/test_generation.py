@@ -5,7 +5,7 @@ import pytest
 from batcoder.cli import main
 from batcoder.eval import Problem
 from batcoder.eval.sampling import generate_samples
-from batcoder.rollout.generation import Completion
+from batcoder.generation import Completion
 
 
 class RecordingBackend:

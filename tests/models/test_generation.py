@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from batcoder.models import LoraSettings, encode_prompt, load_model, render_prompt
-from batcoder.rollout.generation import Completion, available_backends, finish_completion, get_backend
+from batcoder.generation import Completion, available_backends, finish_completion, get_backend
 
 PROMPT_TEXTS = ["def add(a, b):", "x", "def first_word(text):\n    words = text.split()", "return", "Count the vowels",
                 "def clamp(value, low, high):\n    return max(low, min(value, high))\n\ndef"]

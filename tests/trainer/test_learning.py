@@ -30,7 +30,7 @@ def corpus_functions(corpus):
 
 def held_out_sample_score(model_path, functions):
     from batcoder.models import load_model
-    from batcoder.rollout.generation import get_backend
+    from batcoder.generation import get_backend
 
     model, tokenizer = load_model(model_path, device="cpu")
     backend = get_backend("hf", model=model, tokenizer=tokenizer)

@@ -4,7 +4,7 @@ scripted generation backend (so which documentation/reconstruction comes back is
 import pytest
 
 from batcoder.prompts import extract_code, render_doc
-from batcoder.rollout.generation import Completion
+from batcoder.generation import Completion
 from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, CodeFunction, back_translation_score
 from batcoder.rollout.scoring import SimilarityScorer
 from batcoder.similarity import similarity

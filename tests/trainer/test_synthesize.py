@@ -6,7 +6,7 @@ import json
 from batcoder.cli import main as cli_main
 from batcoder.data import read_corpus
 from batcoder.prompts import render_doc
-from batcoder.rollout.generation import Completion
+from batcoder.generation import Completion
 from batcoder.sft import SFTConfig, build_pairs, run_sft
 from batcoder.synthesize import synthesize_documentation
 
