@@ -12,7 +12,7 @@ from batcoder.generation import Completion, available_backends, get_backend
 from batcoder.models import encode_prompt
 
 
-ENGINES = [("hf", {}), ("hf", {"share_prefill": False}), ("hf-continuous", {})]
+ENGINES = [("hf", {}), ("hf", {"share_prefill": False}), ("hf-continuous", {}), ("vllm", {})]
 
 
 def ids_of(results):
