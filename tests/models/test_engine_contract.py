@@ -29,6 +29,8 @@ def engine(request):
     name, options = request.param
     if name not in available_backends():
         pytest.fail(f"engine {name!r} is not registered")
+    if name == "hf-continuous" and not torch.cuda.is_available():
+        pytest.skip("continuous batching takes ~20 s per call on CPU; test_generation checks it once here")
     if name == "vllm":
         pytest.importorskip("vllm", reason="vLLM needs CUDA and is not installed where the tests run")
         if not torch.cuda.is_available():

@@ -93,3 +93,13 @@ def test_shared_prefill_continues_each_prompt_exactly_as_its_own_prefill(model_a
             outputs[share] = sampler._generate_batch(rows, config, ())
     assert outputs[True] == outputs[False]
     assert outputs[True][0] == outputs[True][1] != outputs[True][2]
+
+
+def test_continuous_batching_continues_greedily_like_generate(model_and_tokenizer, prompts):
+    """One call on CPU (the full contract runs where CUDA is): same greedy ids as plain generate."""
+    model, tokenizer = model_and_tokenizer
+    continuous = get_backend("hf-continuous", model=model, tokenizer=tokenizer)
+    picked = prompts[:2]
+    assert ids_of(continuous.generate(picked, temperature=0, max_new_tokens=8)) == ids_of(
+        backend(model_and_tokenizer).generate(picked, temperature=0, max_new_tokens=8)
+    )

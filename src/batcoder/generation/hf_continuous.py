@@ -21,7 +21,7 @@ class HFContinuousBackend(HFBackend):
     def _sample(self, prompt_ids, samples_per_prompt, config, stop) -> dict[tuple[int, int], list[int]]:
         config.num_return_sequences = samples_per_prompt
         config.stop_strings = None
-        outputs = self.model.generate_batch(prompt_ids, generation_config=config, progress_bar=False)
+        outputs = self.model.generate_batch(prompt_ids, generation_config=config, progress_bar=False, warmup=False)
         generated = {}
         for index in range(len(prompt_ids)):
             # The scheduler names request i "req_i" and its extra samples "req_i__child#j".
