@@ -235,7 +235,6 @@ def run_sft(
     from tqdm.auto import tqdm
 
     from batcoder.data import read_corpus
-    from batcoder.data.jsonl import write_json
     from batcoder.models import load_model, save_model
     from batcoder.models.loading import resolve_device, training_precision
 
@@ -294,11 +293,10 @@ def run_sft(
     model.eval()
     loss_after = mean_response_loss(model, eval_set, pad_id, config.batch_size)
     output_dir = Path(output_dir)
-    save_model(model, tokenizer, output_dir, merge_lora=True)
     record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
               "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
               "loss_after": loss_after, "config": asdict(config)}
-    write_json(output_dir / "batcoder_sft.json", record)
+    save_model(model, tokenizer, output_dir, merge_lora=True, command="sft", records={"batcoder_sft.json": record})
     return SFTResult(output_dir, len(examples), skipped, loss_before, loss_after)
 
 
@@ -328,12 +326,15 @@ def register(subparsers) -> None:
     parser.add_argument("--split", default=defaults.split, help="corpus split to train on")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when available)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output of another command")
     parser.set_defaults(func=run_sft_command)
 
 
 def run_sft_command(args: argparse.Namespace) -> int:
     from batcoder.errors import UserError, first_line
+    from batcoder.outputs import prepare_output
 
+    prepare_output(args.output, "sft", inputs=[args.model, args.corpus], overwrite=args.overwrite, directory=True)
     try:
         config = SFTConfig(
             steps=args.steps, lr=args.lr, batch_size=args.batch_size, max_length=args.max_length,

@@ -59,7 +59,7 @@ def synthesize_documentation(
         else:
             rejected["empty code"] = rejected.get("empty code", 0) + 1
     kept = 0
-    with atomic_output(output) as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
+    with atomic_output(output, "synthesize") as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
         for start in range(0, len(usable), batch_size):
             batch = usable[start : start + batch_size]
             texts = [render_prompt(tokenizer, prompts.code_to_doc_messages(code, row["language"])) for row, code in batch]
@@ -107,6 +107,7 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=16, help="prompts per generation call")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file not written by synthesize")
     parser.set_defaults(func=_run_command)
 
 
@@ -117,8 +118,10 @@ def _run_command(args: argparse.Namespace) -> int:
     from batcoder.data import read_corpus
     from batcoder.data.errors import CorpusError
     from batcoder.generation import load_generation_backend
+    from batcoder.outputs import prepare_output
     from batcoder.sft import format_counts
 
+    prepare_output(args.output, "synthesize", inputs=[args.model, args.corpus], overwrite=args.overwrite)
     try:
         rows = list(islice(read_corpus(args.corpus, split=args.split), args.max_functions))
     except CorpusError as error:

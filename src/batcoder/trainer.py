@@ -196,6 +196,7 @@ def train(config, resume: bool = False) -> TrainResult:
     from batcoder.config import config_to_dict, load_config, save_config
     from batcoder.models import LoraSettings, load_model, save_model
     from batcoder.models.loading import resolve_device, training_precision
+    from batcoder.outputs import claim_directory
     from batcoder.rl.advantages import compute_advantages
     from batcoder.rl.checkpoints import load_latest_checkpoint, rng_state, save_checkpoint, set_rng_state
     from batcoder.rl.dynamic_sampling import informative_groups, select_groups
@@ -219,7 +220,7 @@ def train(config, resume: bool = False) -> TrainResult:
             raise UserError(f"--resume: the config differs from {config_path}; resume with the same config")
     elif (checkpoint_dir.is_dir() and any(checkpoint_dir.iterdir())) or (run_dir / "metrics.jsonl").exists():
         raise UserError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --output-dir")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    claim_directory(run_dir, "train", inputs=[config.model.path, config.data.corpus, config.data.eval_corpus])
     save_config(config, config_path)
 
     if config.run.threads:
@@ -504,7 +505,7 @@ def train(config, resume: bool = False) -> TrainResult:
 
     final_model = None
     if completed:
-        final_model = save_model(model, tokenizer, run_dir / "final-model", merge_lora=True)
+        final_model = save_model(model, tokenizer, run_dir / "final-model", merge_lora=True, command="train")
         plot = plot_reward_curves(run_dir / "metrics.jsonl", run_dir / "reward_curves.png")
         print(f"batcoder train: done, {step} steps; final model {final_model}; metrics {run_dir / 'metrics.jsonl'}; plot {plot}", flush=True)
     return TrainResult(run_dir=run_dir, steps_done=step, completed=completed, interrupted=interrupted, final_model=final_model)

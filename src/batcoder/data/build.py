@@ -33,7 +33,9 @@ from batcoder.data.filters import FunctionFilters
 from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.data.sources import Document, SourceOptions, default_sources, iter_documents
 from batcoder.languages import get_language
+from batcoder.outputs import prepare_output
 
+COMMAND = "data build"
 EXAMPLES_PER_REASON = 5
 # Function filters in the order they apply; the first ones run in the parser processes.
 FUNCTION_FILTERS = (
@@ -108,12 +110,15 @@ def split_of(sha256: str, valid_fraction: float) -> str:
     return "valid" if int(sha256[:16], 16) < valid_fraction * 16**16 else "train"
 
 
-def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfig) -> CorpusStats:
+def build_corpus(
+    sources: Sequence[str], output: str | Path, config: CorpusConfig, *, overwrite: bool = False
+) -> CorpusStats:
     """Build the corpus of ``config.language`` from ``sources`` (the language's default source when
     empty) into the JSONL file ``output``; returns the statistics also saved beside it.
 
     Raises :class:`CorpusError` for bad options or sources, malformed data rows (unless
-    ``skip_bad``) and an empty result; ``output`` is then left as it was.
+    ``skip_bad``) and an empty result; ``output`` is then left as it was. Output paths follow
+    :mod:`batcoder.outputs` (``overwrite``: replace files that are not a previous build's).
     """
     started = time.perf_counter()
     _check(config, output)
@@ -122,6 +127,8 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
     except ValueError as error:
         raise CorpusError(str(error)) from None
     sources = list(sources) or default_sources(language)
+    for path in (output, stats_path(output)):
+        prepare_output(path, COMMAND, inputs=[*sources, *config.decontaminate], overwrite=overwrite)
     stats = CorpusStats(language=language.name, sources=sources, output=str(output), settings=_settings(config))
     benchmarks = BenchmarkIndex(language, config.decontaminate)
     documents = list(islice(iter_documents(sources, language, config.sources, stats.skip), config.max_documents))
@@ -129,7 +136,7 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
 
     seen_code: set[str] = set()
     near_duplicates = NearDuplicateIndex(config.near_duplicate_threshold)
-    with atomic_output(output) as out:
+    with atomic_output(output, COMMAND) as out:
         for result in _process(documents, config, benchmarks):
             _count(result, stats)
             for candidate in result.candidates:
@@ -153,7 +160,7 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
         if stats.kept == 0:
             raise CorpusError(_empty_message(stats))
     stats.seconds = round(time.perf_counter() - started, 2)
-    write_json(stats_path(output), stats.to_dict())
+    write_json(stats_path(output), stats.to_dict(), COMMAND)
     return stats
 
 

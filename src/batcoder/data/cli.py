@@ -43,6 +43,7 @@ def register(subparsers) -> None:
     build.add_argument("--workers", type=int, default=0, help="parser processes (0: one per CPU core)")
     build.add_argument("--verbose", "-v", action="store_true", help="name the first skipped files per reason")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    build.add_argument("--overwrite", action="store_true", help="replace an output file not written by data build")
     build.set_defaults(func=run_build)
 
 
@@ -78,7 +79,7 @@ def run_build(args: argparse.Namespace) -> int:
     )
     # SIGTERM unwinds like Ctrl-C does, so the temporary output is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    stats = build_corpus(args.sources, args.output, config)
+    stats = build_corpus(args.sources, args.output, config, overwrite=args.overwrite)
     print_stats(stats, verbose=args.verbose)
     print(f"wrote {stats.kept} functions to {args.output} (statistics: {stats_path(args.output)})")
     return 0
