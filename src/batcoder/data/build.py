@@ -28,7 +28,7 @@ from typing import Iterable, Iterator, Sequence
 from batcoder.data.decontamination import NGRAM, BenchmarkIndex
 from batcoder.data.dedup import NearDuplicateIndex
 from batcoder.data.errors import CorpusError
-from batcoder.data.extract import HELD_SIGNALS, DocumentResult, init_worker, process_document
+from batcoder.data.extract import HELD_SIGNALS, DocumentResult, ParseLimits, init_worker, process_document
 from batcoder.data.filters import FunctionFilters
 from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.data.sources import Document, SourceOptions, default_sources, iter_documents
@@ -60,6 +60,7 @@ class CorpusConfig:
     language: str  # registered language name: python, ruby, go, javascript, java, ...
     filters: FunctionFilters = field(default_factory=FunctionFilters)  # per-function size/test filters
     sources: SourceOptions = field(default_factory=SourceOptions)  # how SOURCE arguments are read
+    limits: ParseLimits = field(default_factory=ParseLimits)  # per-document bounds on the parser's work
     keep_nested: bool = False  # keep functions defined inside other functions (closures need context)
     near_duplicate_threshold: float = 0.85  # MinHash Jaccard over token 5-grams at which a function is a near duplicate
     decontaminate: tuple[str, ...] = ()  # MBPP / MultiPL-E JSONL files checked besides HumanEval
@@ -175,6 +176,9 @@ def _check(config: CorpusConfig, output: str | Path) -> None:
         (config.max_documents is not None and config.max_documents < 1, f"--max-documents must be positive, got {config.max_documents}"),
         (config.workers < 0, f"--workers must be >= 0, got {config.workers}"),
         (config.sources.max_file_bytes <= 0, f"--max-file-bytes must be positive, got {config.sources.max_file_bytes}"),
+        (config.limits.max_line_chars < 1, f"--max-line-chars must be positive, got {config.limits.max_line_chars}"),
+        (config.limits.max_nodes < 1, f"--max-nodes must be positive, got {config.limits.max_nodes}"),
+        (not 0 < config.limits.timeout_s < float("inf"), f"--parse-timeout must be a finite number of seconds > 0, got {config.limits.timeout_s}"),
     ]
     for failed, message in problems:
         if failed:
@@ -197,16 +201,22 @@ def _process(documents: list[Document], config: CorpusConfig, benchmarks: Benchm
     """Results in document order, parsed in worker processes, with a progress bar."""
     from tqdm import tqdm
 
-    worker_args = (config.language, config.filters, config.keep_nested, benchmarks, config.contamination_overlap)
+    worker_args = (config.language, config.filters, config.keep_nested, benchmarks, config.contamination_overlap, config.limits)
     workers = config.workers or os.cpu_count() or 1
     # disable=None: no bar when stderr is not a terminal
     bar = tqdm(total=len(documents), unit="doc", desc="parsing", disable=None if config.progress else True, dynamic_ncols=True)
     with bar:
-        if workers == 1 or len(documents) < 2:
+        # Even one document is parsed in a worker unless workers == 1: a signal then always ends the
+        # build at once (the pool kills its workers), however long a C call inside tree-sitter runs.
+        if workers == 1 or not documents:
             init_worker(*worker_args)
-            results: Iterable[DocumentResult] = map(process_document, documents)
-            yield from _tracked(results, bar)
+            alarm_handler = signal.getsignal(signal.SIGALRM)  # the per-document watchdog sets its own
+            try:
+                yield from _tracked(map(process_document, documents), bar)
+            finally:
+                signal.signal(signal.SIGALRM, alarm_handler)
             return
+        workers = min(workers, len(documents))
         chunksize = max(1, min(16, len(documents) // (workers * 8)))
         with _start_pool(workers, worker_args) as pool:
             yield from _tracked(pool.imap(process_document, documents, chunksize=chunksize), bar)
