@@ -98,15 +98,23 @@ def prepare_tokenizer(tokenizer):
 
 
 def check_local_model(source: str) -> None:
-    """Fail clearly when ``source`` names a local path (not a hub id) that holds no model."""
+    """Fail at once when ``source`` names a local path that holds no model, or a hub id the hub cannot
+    serve: offline (``HF_HUB_OFFLINE`` or unreachable) and not in the local cache."""
+    from batcoder.hub import hub_offline, looks_like_local_path
+
     path = Path(source).expanduser()
-    looks_local = path.exists() or source.startswith(("/", "./", "../", "~")) or source.count("/") > 1
-    if not looks_local:
-        return
-    if not path.is_dir():
-        raise FileNotFoundError(f"{source}: no such model directory")
-    if not ((path / "config.json").is_file() or (path / "adapter_config.json").is_file()):
-        raise FileNotFoundError(f"{source}: not a model directory (no config.json or adapter_config.json)")
+    if looks_like_local_path(source):
+        if not path.is_dir():
+            raise FileNotFoundError(f"{source}: no such model directory")
+        if not ((path / "config.json").is_file() or (path / "adapter_config.json").is_file()):
+            raise FileNotFoundError(f"{source}: not a model directory (no config.json or adapter_config.json)")
+    elif hub_offline():
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(source, "config.json"), str):
+            raise FileNotFoundError(
+                f"{source}: no such local directory, and the Hugging Face hub is offline with no cached copy"
+            )
 
 
 def load_model(
@@ -120,14 +128,23 @@ def load_model(
     """Load ``(model, tokenizer)``; wrap the model with a fresh LoRA adapter when ``lora`` is given.
 
     A directory holding a saved adapter (``adapter_config.json``) loads its base model and the
-    adapter, trainable. The model is moved to ``device`` and left in eval mode.
+    adapter, trainable. The model is moved to ``device`` and left in eval mode. A name that is neither
+    a model directory nor a hub model the hub (or, offline, its cache) can serve fails at once.
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from batcoder.hub import offline_when_unreachable
 
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
     source = str(name_or_path)
     check_local_model(source)
+    with offline_when_unreachable():  # a cached hub model loads without the hub's retries
+        return _load(source, device, torch_dtype, lora, gradient_checkpointing)
+
+
+def _load(source: str, device: torch.device, torch_dtype: torch.dtype, lora: LoraSettings | None,
+          gradient_checkpointing: bool):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     is_adapter = (Path(source) / "adapter_config.json").is_file()
     if is_adapter and lora is not None:
         raise ValueError(f"{source} already holds a LoRA adapter; load it without new LoRA settings")
