@@ -230,7 +230,6 @@ def run_sft(
     from tqdm.auto import tqdm
 
     from batcoder.data import read_corpus
-    from batcoder.data.jsonl import write_json
     from batcoder.models import save_model
     from batcoder.models.loading import resolve_device
     from batcoder.training.setup import load_trainable, make_optimizer
@@ -286,11 +285,10 @@ def run_sft(
     model.eval()
     loss_after = mean_response_loss(model, eval_set, pad_id, config.batch_size)
     output_dir = Path(output_dir)
-    save_model(model, tokenizer, output_dir, merge_lora=True)
     record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
               "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
               "loss_after": loss_after, "config": asdict(config)}
-    write_json(output_dir / "batcoder_sft.json", record)
+    save_model(model, tokenizer, output_dir, merge_lora=True, command="sft", records={"batcoder_sft.json": record})
     return SFTResult(output_dir, len(examples), skipped, loss_before, loss_after)
 
 
@@ -315,14 +313,17 @@ def register(subparsers) -> None:
     parser.add_argument("--config", help="YAML file of the settings below (flags and key=value overrides win)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="setting overrides, e.g. lr=1e-4")
     add_config_flags(parser, SFTConfig)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output of another command")
     parser.set_defaults(func=run_sft_command)
 
 
 def run_sft_command(args: argparse.Namespace) -> int:
     from batcoder.config import config_from_flags
     from batcoder.errors import UserError, first_line
+    from batcoder.outputs import prepare_output
 
     config = config_from_flags(SFTConfig, args, path=args.config, overrides=args.overrides)
+    prepare_output(args.output, "sft", inputs=[args.model, args.corpus], overwrite=args.overwrite, directory=True)
     try:
         result = run_sft(args.model, args.corpus, args.output, config)
     except (OSError, ValueError) as error:

@@ -68,7 +68,7 @@ def synthesize_documentation(
     rejected: dict[str, int] = {}
     usable = [(row, function.code) for row, function in corpus_functions(rows, rejected)]
     kept = 0
-    with atomic_output(output) as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
+    with atomic_output(output, "synthesize") as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
         for start in range(0, len(usable), batch_size):
             batch = usable[start : start + batch_size]
             texts = [render_prompt(tokenizer, prompts.code_to_doc_messages(code, row["language"])) for row, code in batch]
@@ -113,6 +113,7 @@ def register(subparsers) -> None:
     parser.add_argument("--config", help="YAML file of the settings below (flags and key=value overrides win)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="setting overrides, e.g. temperature=0.2")
     add_config_flags(parser, SynthesizeConfig)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file not written by synthesize")
     parser.set_defaults(func=_run_command)
 
 
@@ -124,9 +125,11 @@ def _run_command(args: argparse.Namespace) -> int:
     from batcoder.data import read_corpus
     from batcoder.data.errors import CorpusError
     from batcoder.generation import load_generation_backend
+    from batcoder.outputs import prepare_output
     from batcoder.sft import format_counts
 
     config = config_from_flags(SynthesizeConfig, args, path=args.config, overrides=args.overrides)
+    prepare_output(args.output, "synthesize", inputs=[args.model, args.corpus], overwrite=args.overwrite)
     try:
         rows = list(islice(read_corpus(args.corpus, split=config.split), config.max_functions))
     except CorpusError as error:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from batcoder.cli import main
+from batcoder.outputs import MARKER
 from batcoder.data import CorpusConfig, CorpusError, FunctionFilters, build_corpus, read_corpus, stats_path
 from batcoder.data import build as build_module
 from batcoder.data.build import split_of
@@ -60,7 +61,8 @@ def test_empty_result_names_the_filter_and_keeps_the_old_output(build, tree, tmp
     with pytest.raises(CorpusError, match=r"all 12 functions were removed by the filters, mostly by too_few_lines"):
         build([tree], filters=FunctionFilters(min_lines=20, max_lines=30))
     assert (tmp_path / "out" / "corpus.jsonl").read_text() == before
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["corpus.jsonl", "corpus.stats.json"]
+    visible = sorted(path.name for path in (tmp_path / "out").iterdir() if not path.name.endswith(MARKER))
+    assert visible == ["corpus.jsonl", "corpus.stats.json"]
 
 
 def test_no_functions_and_no_documents_are_distinct_errors(build, write, tmp_path):

@@ -47,7 +47,8 @@ def test_pairs_file_is_scored_with_every_input_field_kept(tmp_path, capsys):
     scored = [json.loads(line) for line in output.read_text().splitlines()]
     assert [{key: value for key, value in row.items() if key != "score"} for row in scored] == rows
     assert scored[0]["score"] == 1.0 and 0.0 < scored[1]["score"] < 1.0 and scored[2]["score"] == 0.0
-    assert [path.name for path in output.parent.iterdir()] == ["scored.jsonl"]  # no temporary left
+    # no temporary left; the hidden marker records that `similarity` wrote the file
+    assert sorted(path.name for path in output.parent.iterdir()) == [".scored.jsonl.batcoder-output.json", "scored.jsonl"]
 
 
 def test_malformed_pairs_are_one_line_errors_naming_the_line(tmp_path, capsys):

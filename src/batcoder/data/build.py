@@ -28,12 +28,14 @@ from typing import Iterable, Iterator, Sequence
 from batcoder.data.decontamination import NGRAM, BenchmarkIndex
 from batcoder.data.dedup import NearDuplicateIndex
 from batcoder.data.errors import CorpusError
-from batcoder.data.extract import HELD_SIGNALS, DocumentResult, init_worker, process_document
+from batcoder.data.extract import HELD_SIGNALS, DocumentResult, ParseLimits, init_worker, process_document
 from batcoder.data.filters import FunctionFilters
 from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.data.sources import Document, SourceOptions, default_sources, iter_documents
 from batcoder.languages import get_language
+from batcoder.outputs import prepare_output
 
+COMMAND = "data build"
 EXAMPLES_PER_REASON = 5
 # Function filters in the order they apply; the first ones run in the parser processes.
 FUNCTION_FILTERS = (
@@ -58,6 +60,7 @@ class CorpusConfig:
     language: str  # registered language name: python, ruby, go, javascript, java, ...
     filters: FunctionFilters = field(default_factory=FunctionFilters)  # per-function size/test filters
     sources: SourceOptions = field(default_factory=SourceOptions)  # how SOURCE arguments are read
+    limits: ParseLimits = field(default_factory=ParseLimits)  # per-document bounds on the parser's work
     keep_nested: bool = False  # keep functions defined inside other functions (closures need context)
     near_duplicate_threshold: float = 0.85  # MinHash Jaccard over token 5-grams at which a function is a near duplicate
     decontaminate: tuple[str, ...] = ()  # MBPP / MultiPL-E JSONL files checked besides HumanEval
@@ -108,12 +111,15 @@ def split_of(sha256: str, valid_fraction: float) -> str:
     return "valid" if int(sha256[:16], 16) < valid_fraction * 16**16 else "train"
 
 
-def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfig) -> CorpusStats:
+def build_corpus(
+    sources: Sequence[str], output: str | Path, config: CorpusConfig, *, overwrite: bool = False
+) -> CorpusStats:
     """Build the corpus of ``config.language`` from ``sources`` (the language's default source when
     empty) into the JSONL file ``output``; returns the statistics also saved beside it.
 
     Raises :class:`CorpusError` for bad options or sources, malformed data rows (unless
-    ``skip_bad``) and an empty result; ``output`` is then left as it was.
+    ``skip_bad``) and an empty result; ``output`` is then left as it was. Output paths follow
+    :mod:`batcoder.outputs` (``overwrite``: replace files that are not a previous build's).
     """
     started = time.perf_counter()
     _check(config, output)
@@ -122,6 +128,8 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
     except ValueError as error:
         raise CorpusError(str(error)) from None
     sources = list(sources) or default_sources(language)
+    for path in (output, stats_path(output)):
+        prepare_output(path, COMMAND, inputs=[*sources, *config.decontaminate], overwrite=overwrite)
     stats = CorpusStats(language=language.name, sources=sources, output=str(output), settings=_settings(config))
     benchmarks = BenchmarkIndex(language, config.decontaminate)
     documents = list(islice(iter_documents(sources, language, config.sources, stats.skip), config.max_documents))
@@ -129,7 +137,7 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
 
     seen_code: set[str] = set()
     near_duplicates = NearDuplicateIndex(config.near_duplicate_threshold)
-    with atomic_output(output) as out:
+    with atomic_output(output, COMMAND) as out:
         for result in _process(documents, config, benchmarks):
             _count(result, stats)
             for candidate in result.candidates:
@@ -153,7 +161,7 @@ def build_corpus(sources: Sequence[str], output: str | Path, config: CorpusConfi
         if stats.kept == 0:
             raise CorpusError(_empty_message(stats))
     stats.seconds = round(time.perf_counter() - started, 2)
-    write_json(stats_path(output), stats.to_dict())
+    write_json(stats_path(output), stats.to_dict(), COMMAND)
     return stats
 
 
@@ -168,6 +176,9 @@ def _check(config: CorpusConfig, output: str | Path) -> None:
         (config.max_documents is not None and config.max_documents < 1, f"--max-documents must be positive, got {config.max_documents}"),
         (config.workers < 0, f"--workers must be >= 0, got {config.workers}"),
         (config.sources.max_file_bytes <= 0, f"--max-file-bytes must be positive, got {config.sources.max_file_bytes}"),
+        (config.limits.max_line_chars < 1, f"--max-line-chars must be positive, got {config.limits.max_line_chars}"),
+        (config.limits.max_nodes < 1, f"--max-nodes must be positive, got {config.limits.max_nodes}"),
+        (not 0 < config.limits.timeout_s < float("inf"), f"--parse-timeout must be a finite number of seconds > 0, got {config.limits.timeout_s}"),
     ]
     for failed, message in problems:
         if failed:
@@ -190,16 +201,22 @@ def _process(documents: list[Document], config: CorpusConfig, benchmarks: Benchm
     """Results in document order, parsed in worker processes, with a progress bar."""
     from tqdm import tqdm
 
-    worker_args = (config.language, config.filters, config.keep_nested, benchmarks, config.contamination_overlap)
+    worker_args = (config.language, config.filters, config.keep_nested, benchmarks, config.contamination_overlap, config.limits)
     workers = config.workers or os.cpu_count() or 1
     # disable=None: no bar when stderr is not a terminal
     bar = tqdm(total=len(documents), unit="doc", desc="parsing", disable=None if config.progress else True, dynamic_ncols=True)
     with bar:
-        if workers == 1 or len(documents) < 2:
+        # Even one document is parsed in a worker unless workers == 1: a signal then always ends the
+        # build at once (the pool kills its workers), however long a C call inside tree-sitter runs.
+        if workers == 1 or not documents:
             init_worker(*worker_args)
-            results: Iterable[DocumentResult] = map(process_document, documents)
-            yield from _tracked(results, bar)
+            alarm_handler = signal.getsignal(signal.SIGALRM)  # the per-document watchdog sets its own
+            try:
+                yield from _tracked(map(process_document, documents), bar)
+            finally:
+                signal.signal(signal.SIGALRM, alarm_handler)
             return
+        workers = min(workers, len(documents))
         chunksize = max(1, min(16, len(documents) // (workers * 8)))
         with _start_pool(workers, worker_args) as pool:
             yield from _tracked(pool.imap(process_document, documents, chunksize=chunksize), bar)

@@ -38,16 +38,22 @@ def register(subparsers) -> None:
     build.add_argument("--contamination-overlap", type=float, default=0.5,
                        help="share of a function's token 10-grams found in a benchmark that removes it")
     build.add_argument("--max-file-bytes", type=int, default=1_000_000, help="skip larger source files")
+    build.add_argument("--max-line-chars", type=int, default=10_000,
+                       help="skip files with a longer line (tree-sitter slows down with the square of a line's length)")
+    build.add_argument("--max-nodes", type=int, default=1_000_000, help="skip files whose syntax tree has more nodes")
+    build.add_argument("--parse-timeout", type=float, default=30.0, help="skip files that take longer to process (seconds)")
     build.add_argument("--max-documents", type=int, help="read at most this many files/rows (streams large datasets)")
     build.add_argument("--skip-bad", action="store_true", help="count malformed data rows instead of failing")
-    build.add_argument("--workers", type=int, default=0, help="parser processes (0: one per CPU core)")
+    build.add_argument("--workers", type=int, default=0, help="parser processes (0: one per CPU core; 1: parse in this process, which a signal interrupts only between tree-sitter calls)")
     build.add_argument("--verbose", "-v", action="store_true", help="name the first skipped files per reason")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    build.add_argument("--overwrite", action="store_true", help="replace an output file not written by data build")
     build.set_defaults(func=run_build)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from batcoder.data.build import CorpusConfig, build_corpus, stats_path
+    from batcoder.data.extract import ParseLimits
     from batcoder.data.filters import FunctionFilters
     from batcoder.data.sources import SourceOptions
 
@@ -67,6 +73,7 @@ def run_build(args: argparse.Namespace) -> int:
             dataset_split=args.dataset_split,
             dataset_config=args.dataset_config,
         ),
+        limits=ParseLimits(max_line_chars=args.max_line_chars, max_nodes=args.max_nodes, timeout_s=args.parse_timeout),
         keep_nested=args.keep_nested,
         near_duplicate_threshold=args.near_dup_threshold,
         decontaminate=tuple(args.decontaminate),
@@ -78,7 +85,7 @@ def run_build(args: argparse.Namespace) -> int:
     )
     # SIGTERM unwinds like Ctrl-C does, so the temporary output is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    stats = build_corpus(args.sources, args.output, config)
+    stats = build_corpus(args.sources, args.output, config, overwrite=args.overwrite)
     print_stats(stats, verbose=args.verbose)
     print(f"wrote {stats.kept} functions to {args.output} (statistics: {stats_path(args.output)})")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from batcoder.data.errors import CorpusError
+from batcoder.outputs import WRITE_ERRNOS, cannot_write, mark_file, temporary_prefix
 
 
 def read_corpus(path: str | Path, split: str | None = None) -> Iterator[dict]:
@@ -37,12 +38,17 @@ def read_corpus(path: str | Path, split: str | None = None) -> Iterator[dict]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path) -> Iterator[IO[str]]:
+def atomic_output(path: str | Path, command: str | None = None) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only when the block completes: it is written to a hidden
-    temporary file in the same directory and renamed over ``path``; on any error it is deleted."""
+    temporary file in the same directory and renamed over ``path``; on any error it is deleted. With
+    ``command``, the file is marked as that command's output (see :mod:`batcoder.outputs`). A full disk
+    or read-only file system is an :class:`~batcoder.outputs.OutputError` naming ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=".partial", dir=path.parent)
+    except OSError as error:
+        raise cannot_write(path, error) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             yield handle
@@ -50,6 +56,14 @@ def atomic_output(path: str | Path) -> Iterator[IO[str]]:
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(temporary, path)
+        if command is not None:
+            mark_file(path, command)
+    except OSError as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        if error.errno in WRITE_ERRNOS:
+            raise cannot_write(path, error) from None
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -62,7 +76,7 @@ def _umask() -> int:
     return current
 
 
-def write_json(path: str | Path, data: dict) -> None:
-    with atomic_output(path) as handle:
+def write_json(path: str | Path, data: dict, command: str | None = None) -> None:
+    with atomic_output(path, command) as handle:
         json.dump(data, handle, indent=2)
         handle.write("\n")

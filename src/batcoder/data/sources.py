@@ -111,8 +111,11 @@ def _source_documents(source: str, language: Language, options: SourceOptions, s
 
 
 def _looks_like_path(source: str) -> bool:
-    """Hub ids are ``name`` or ``owner/name``; anything else the user meant as a path."""
-    return source.startswith((".", "/", "~")) or source.count("/") > 1 or Path(source).suffix != ""
+    """Hub ids are ``name`` or ``owner/name``; anything else (a file suffix, ``in/x`` when ``in/`` exists,
+    ...) the user meant as a path."""
+    from batcoder.hub import looks_like_local_path
+
+    return looks_like_local_path(source) or Path(source).suffix != ""
 
 
 def walk_directory(root: Path, extensions: Iterable[str], max_file_bytes: int, skip: Skip) -> Iterator[Document]:
@@ -286,10 +289,13 @@ def _load_saved_dataset(path: Path, options: SourceOptions):
 def _load_hub_dataset(dataset_id: str, options: SourceOptions):
     import datasets
 
+    from batcoder.hub import offline_when_unreachable
+
     try:
-        dataset = datasets.load_dataset(
-            dataset_id, options.dataset_config, split=options.dataset_split, streaming=True
-        )
+        with offline_when_unreachable():
+            dataset = datasets.load_dataset(
+                dataset_id, options.dataset_config, split=options.dataset_split, streaming=True
+            )
     except Exception as error:  # offline, unknown id, missing config: all are the user's to fix
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CorpusError(

@@ -109,8 +109,11 @@ def hub_rows(dataset_id: str, config: str, split: str) -> Iterator[tuple[str, di
     """(location, row) for each row of a Hugging Face dataset split (from the local cache when offline)."""
     import datasets
 
+    from batcoder.hub import offline_when_unreachable
+
     try:
-        dataset = datasets.load_dataset(dataset_id, config, split=split)
+        with offline_when_unreachable():
+            dataset = datasets.load_dataset(dataset_id, config, split=split)
     except Exception as error:  # datasets raises many types (offline, missing config, ...)
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchmarkDataError(

@@ -23,6 +23,7 @@ def register(subparsers) -> None:
     parser.add_argument("--k", default="1,10,100", help="comma-separated k values for pass@k")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="programs run in parallel")
     parser.add_argument("--timeout", type=float, help="seconds per program (default: the benchmark's official one)")
+    parser.add_argument("--overwrite", action="store_true", help="replace output files not written by evaluate")
     parser.add_argument(
         "--unsafe-no-isolation", action="store_true", help="run without the sandbox when isolation is unavailable"
     )
@@ -57,7 +58,10 @@ def _parse_ks(text: str) -> list[int]:
 
 
 def _check_arguments(args) -> None:
+    import math
+
     from batcoder.errors import UserError
+    from batcoder.models.loading import resolve_device
 
     if args.model is None and args.samples is None:
         raise UserError("give --samples FILE to evaluate, or --model M to generate samples first")
@@ -67,20 +71,45 @@ def _check_arguments(args) -> None:
         raise UserError(f"--data: no such file: {args.data}")
     if args.workers < 1:
         raise UserError("--workers must be >= 1")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UserError("--timeout must be > 0")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UserError(f"--timeout must be a finite number of seconds > 0, got {args.timeout}")
     if args.n < 1 or args.max_new_tokens < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--n, --max-new-tokens, --batch-size and --limit must be >= 1")
+    if args.model is not None:
+        if not (math.isfinite(args.temperature) and args.temperature >= 0):
+            raise UserError(f"--temperature must be a finite number >= 0, got {args.temperature}")
+        if not 0 < args.top_p <= 1:  # also false for nan
+            raise UserError(f"--top-p must be in (0, 1], got {args.top_p}")
+        resolve_device(args.device)
+
+
+def _prepare_outputs(args) -> Path | None:
+    """Check every file evaluate writes before any work; returns where generated samples go."""
+    from batcoder.errors import UserError
+    from batcoder.eval.runner import COMMAND, summary_path
+    from batcoder.outputs import prepare_output
+
+    samples_path = None
+    if args.model is not None:
+        samples_path = args.samples or args.output.with_name(args.output.stem + ".samples.jsonl")
+    inputs = [args.data, args.model, None if args.model is not None else args.samples]
+    written = [path for path in (args.output, summary_path(args.output), samples_path) if path is not None]
+    for path in written:
+        prepare_output(path, COMMAND, inputs=inputs, overwrite=args.overwrite)
+    if len({path.resolve() for path in written}) < len(written):
+        raise UserError(f"--output {args.output}: the results, summary and samples files must differ")
+    return samples_path
 
 
 def run_evaluate(args) -> int:
     from batcoder.errors import UserError
     from batcoder.eval import BenchmarkDataError, get_benchmark
-    from batcoder.eval.runner import evaluate_file, summary_path, write_jsonl
+    from batcoder.eval.runner import COMMAND, evaluate_file, summary_path, write_jsonl
     from batcoder.sandbox import IsolationUnavailable, SandboxPool
 
     _check_arguments(args)
     ks = _parse_ks(args.k)
+    generated_samples = _prepare_outputs(args)
     try:
         benchmark = get_benchmark(args.benchmark, args.data)
         benchmark.problems()
@@ -88,8 +117,8 @@ def run_evaluate(args) -> int:
         if args.model is not None:
             if not args.unsafe_no_isolation:
                 SandboxPool(1).close()  # refuse before generating, not after, when isolation is unavailable
-            samples_path = samples_path or args.output.with_name(args.output.stem + ".samples.jsonl")
-            write_jsonl(samples_path, _generate(args, benchmark))
+            samples_path = generated_samples
+            write_jsonl(samples_path, _generate(args, benchmark), COMMAND)
             print(f"wrote samples to {samples_path}")
         summary = evaluate_file(
             benchmark,

@@ -18,6 +18,7 @@ from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.eval.base import Benchmark, BenchmarkDataError, read_jsonl_rows
 from batcoder.eval.passk import mean_pass_at_k
 
+COMMAND = "evaluate"
 DEFAULT_KS = (1, 10, 100)
 MAX_DETAIL_CHARS = 500
 WARM_UP_TIMEOUT_S = 600.0
@@ -141,9 +142,10 @@ def summary_path(output: Path) -> Path:
     return output.with_name(stem + ".summary.json")
 
 
-def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    """Write ``rows`` atomically: readers never see a partial file, a failure leaves none."""
-    with atomic_output(path) as out:
+def write_jsonl(path: Path, rows: Iterable[dict], command: str | None = None) -> None:
+    """Write ``rows`` atomically: readers never see a partial file, a failure leaves none. With
+    ``command``, the file is marked as that command's output."""
+    with atomic_output(path, command) as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -180,6 +182,6 @@ def evaluate_file(
         isolation=not unsafe_no_isolation,
         seconds=round(time.perf_counter() - started, 3),
     )
-    write_jsonl(output, rows)
-    write_json(summary_path(output), summary)
+    write_jsonl(output, rows, COMMAND)
+    write_json(summary_path(output), summary, COMMAND)
     return summary

@@ -29,13 +29,16 @@ def register(subparsers) -> None:
     init.add_argument("--intermediate-size", type=int, default=None, help="MLP width (default 2.75 x hidden)")
     init.add_argument("--max-positions", type=int, default=2048, help="maximum sequence length")
     init.add_argument("--seed", type=int, default=0, help="seed of the random initialisation")
+    init.add_argument("--overwrite", action="store_true", help="replace an existing output of another command")
     init.set_defaults(func=run_init_tiny)
 
 
 def run_init_tiny(args: argparse.Namespace) -> int:
     from batcoder.errors import UserError, first_line
     from batcoder.models.tiny import init_tiny
+    from batcoder.outputs import prepare_output
 
+    prepare_output(args.output, "model init-tiny", inputs=[args.corpus], overwrite=args.overwrite, directory=True)
     try:
         path = init_tiny(
             args.corpus,

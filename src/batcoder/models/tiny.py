@@ -126,6 +126,12 @@ def init_tiny(
 
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; expected one of {ARCHITECTURES}")
+    intermediate_size = int(hidden_size * 2.75) if intermediate_size is None else intermediate_size
+    sizes = dict(hidden_size=hidden_size, num_layers=num_layers, num_heads=num_heads, num_kv_heads=num_kv_heads,
+                 intermediate_size=intermediate_size, max_position_embeddings=max_position_embeddings)
+    for name, value in sizes.items():
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value}")
     if hidden_size % num_heads or num_heads % num_kv_heads:
         raise ValueError(
             f"hidden_size ({hidden_size}) must be divisible by num_heads ({num_heads}), "
@@ -145,13 +151,13 @@ def init_tiny(
         num_layers=num_layers,
         num_heads=num_heads,
         num_kv_heads=num_kv_heads,
-        intermediate_size=intermediate_size or int(hidden_size * 2.75),
+        intermediate_size=intermediate_size,
         max_position_embeddings=max_position_embeddings,
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = AutoModelForCausalLM.from_config(config)
-    with staged_directory(output_dir) as staging:
+    with staged_directory(output_dir, "model init-tiny") as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
     return Path(output_dir)

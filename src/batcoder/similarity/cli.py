@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+COMMAND = "similarity"
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -24,11 +26,13 @@ def register(subparsers) -> None:
     parser.add_argument("--pairs", type=Path, help="JSONL file of rows with a, b and language")
     parser.add_argument("--output", type=Path, help="where --pairs writes its rows with a score added")
     parser.add_argument("--workers", type=int, default=1, help="processes scoring --pairs (default 1)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an --output file not written by similarity")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from batcoder.errors import UserError
+    from batcoder.outputs import prepare_output
     from batcoder.similarity import get_metric
 
     try:
@@ -42,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--pairs needs --output")
         if args.workers < 1:
             raise UserError(f"--workers must be at least 1, got {args.workers}")
+        prepare_output(args.output, COMMAND, inputs=[args.pairs], overwrite=args.overwrite)
         return _score_pairs_file(args.pairs, args.output, metric.name, args.workers)
     if len(args.files) != 2:
         raise UserError("give two files (A_FILE B_FILE) or --pairs PAIRS.jsonl --output OUT.jsonl")
@@ -124,7 +129,7 @@ def _score_pairs_file(path: Path, output: Path, metric: str, workers: int) -> in
     scores = list(tqdm(iter_scores(pairs, metric, workers), total=len(pairs), desc="scoring", unit="pair"))
     elapsed = time.perf_counter() - start
     try:
-        with atomic_output(output) as out:
+        with atomic_output(output, COMMAND) as out:
             for row, score in zip(rows, scores):
                 out.write(json.dumps({**row, "score": score}, ensure_ascii=False) + "\n")
     except OSError as error:

@@ -111,6 +111,7 @@ class TrainingRun:
         import torch
 
         from batcoder.config import save_config
+        from batcoder.outputs import claim_directory
         from batcoder.generation import get_backend
         from batcoder.models import LoraSettings, load_model
         from batcoder.rollout import get_rollout
@@ -124,7 +125,7 @@ class TrainingRun:
         elif (self.checkpoint_dir.is_dir() and any(self.checkpoint_dir.iterdir())) or (self.run_dir / "metrics.jsonl").exists():
             raise UserError(f"{self.run_dir} already holds a run; pass --resume to continue it or choose another --output-dir")
         with disk_errors(self.run_dir, "the run's config"):
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            claim_directory(self.run_dir, "train", inputs=[config.model.path, config.data.corpus, config.data.eval_corpus])
             save_config(config, self.run_dir / "config.yaml")
 
         if config.run.threads:
@@ -205,7 +206,7 @@ class TrainingRun:
         from batcoder.rl.metrics import plot_reward_curves
 
         with disk_errors(self.run_dir / "final-model", "the final model"):
-            final_model = save_model(self.model, self.tokenizer, self.run_dir / "final-model", merge_lora=True)
+            final_model = save_model(self.model, self.tokenizer, self.run_dir / "final-model", merge_lora=True, command="train")
             plot = plot_reward_curves(self.run_dir / "metrics.jsonl", self.run_dir / "reward_curves.png",
                                       headline=self.rollout_kind.headline_metric, rate=self.rollout_kind.rate_metric)
         return final_model, plot
