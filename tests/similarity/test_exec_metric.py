@@ -130,3 +130,25 @@ def tiny_world_programs():
 
     world = generate_world(world_config(21, "tiny"))
     return [item.program for item in world.benchmark + world.rl + world.pretrain["ruby"]]
+
+
+@pytest.mark.parametrize("language", ["python", "ruby"])
+def test_candidates_of_one_reference_run_together_and_a_bad_one_costs_only_itself(language, monkeypatch):
+    from batcoder.similarity import score_pairs
+
+    if shutil.which(language) is None and language != "python":
+        pytest.skip(f"{language} is not installed")
+    monkeypatch.setattr(exec_metric, "CPU_LIMIT_S", 1)
+    monkeypatch.setitem(exec_metric.TIMEOUT_S, language, 4.0)
+    reference, rewrite, mutant, crash = CASES[language]
+    if language == "python":
+        hang, leave = "def f(xs, k):\n    while True:\n        pass\n", "import os\nos._exit(3)\n"
+        sleeper = "import time\ndef f(xs, k):\n    time.sleep(60)\n"
+    else:
+        hang, leave = "def f(xs, k)\n  loop { }\nend\n", "exit!(3)\n"
+        sleeper = "def f(xs, k)\n  sleep 60\nend\n"
+    candidates = [rewrite, hang, leave, mutant, sleeper, crash, rewrite + "\n"]
+    scores = score_pairs([(reference, candidate, language) for candidate in candidates], "exec")
+    assert scores[0] == scores[6] == 1.0
+    assert scores[1] == scores[2] == scores[4] == scores[5] == 0.0
+    assert scores[3] == similarity(reference, mutant, language, "exec") and 0 < scores[3] < 1

@@ -22,9 +22,18 @@ def score(reference: str, candidate: str, language: str) -> float:
             + CSSG_WEIGHT * similarity(reference, candidate, language, "cssg"))
 
 
+def score_many(pairs: list[tuple[str, str, str]]) -> list[float]:
+    from batcoder.similarity import similarity
+    from batcoder.similarity.metrics.exec import score_many as exec_scores
+
+    return [EXEC_WEIGHT * exec_score + CSSG_WEIGHT * similarity(reference, candidate, language, "cssg")
+            for exec_score, (reference, candidate, language) in zip(exec_scores(pairs), pairs)]
+
+
 METRIC = Metric(
     name="cssg+exec",
     score=score,
+    score_many=score_many,
     symmetric=False,
     description="0.7 x exec (execution equivalence) + 0.3 x CSSG",
 )

@@ -214,33 +214,67 @@ def inputs_for(code: str, types: tuple[str, ...]) -> list[tuple]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Drivers: one program per function that prints one line per input
+# Drivers. Python and Ruby run several functions in one program, each in a forked child (its own
+# namespace, CPU limit and crash), printing ``prefix [function, "ok <output>" | "error <kind>"]`` per
+# input and ``prefix [function, "done"]`` once it ended; Go compiles one function per program.
+
+CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock TIMEOUT_S
 
 
-def _python_driver(code: str, name: str, inputs: list[tuple], prefix: str) -> str:
-    return f"""import json as _batcoder_json
-_batcoder_namespace = {{}}
-exec(compile({code!r}, "<function>", "exec"), _batcoder_namespace)
-_batcoder_function = _batcoder_namespace[{name!r}]
-for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
-    try:
-        _batcoder_result = "ok " + repr(_batcoder_function(*_batcoder_arguments))
-    except Exception as _batcoder_error:
-        _batcoder_result = "error " + type(_batcoder_error).__name__
-    print({prefix!r} + _batcoder_json.dumps(_batcoder_result), flush=True)
+def _python_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
+    return f"""import json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
+for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_json.loads({json.dumps(functions)!r})):
+    _batcoder_pid = _batcoder_os.fork()
+    if _batcoder_pid == 0:
+        try:
+            _batcoder_hard = _batcoder_resource.getrlimit(_batcoder_resource.RLIMIT_CPU)[1]
+            _batcoder_soft = {CPU_LIMIT_S} if _batcoder_hard == _batcoder_resource.RLIM_INFINITY else min({CPU_LIMIT_S}, _batcoder_hard)
+            _batcoder_resource.setrlimit(_batcoder_resource.RLIMIT_CPU, (_batcoder_soft, _batcoder_hard))
+            _batcoder_namespace = {{}}
+            exec(compile(_batcoder_source, "<function>", "exec"), _batcoder_namespace)
+            _batcoder_function = _batcoder_namespace[_batcoder_name]
+            for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
+                try:
+                    _batcoder_result = "ok " + repr(_batcoder_function(*_batcoder_arguments))
+                except Exception as _batcoder_error:
+                    _batcoder_result = "error " + type(_batcoder_error).__name__
+                print({prefix!r} + _batcoder_json.dumps([_batcoder_index, _batcoder_result]), flush=True)
+        except BaseException:
+            pass
+        finally:
+            _batcoder_os._exit(0)
+    _batcoder_os.waitpid(_batcoder_pid, 0)
+    print({prefix!r} + _batcoder_json.dumps([_batcoder_index, "done"]), flush=True)
 """
 
 
-def _ruby_driver(code: str, name: str, inputs: list[tuple], prefix: str) -> str:
+def _ruby_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
     return f"""require 'json'
-eval({json.dumps(code)}, TOPLEVEL_BINDING)
-JSON.parse({json.dumps(json.dumps(inputs))}).each do |batcoder_arguments|
-  batcoder_result = begin
-    "ok " + send(:{name}, *batcoder_arguments).inspect
-  rescue StandardError, SystemStackError => batcoder_error
-    "error " + batcoder_error.class.name
+batcoder_inputs = JSON.parse({json.dumps(json.dumps(inputs))})
+JSON.parse({json.dumps(json.dumps(functions))}).each_with_index do |(batcoder_source, batcoder_name), batcoder_index|
+  batcoder_pid = fork do
+    begin
+      batcoder_hard = Process.getrlimit(:CPU)[1]
+      Process.setrlimit(:CPU, batcoder_hard == Process::RLIM_INFINITY ? {CPU_LIMIT_S} : [{CPU_LIMIT_S}, batcoder_hard].min, batcoder_hard)
+      batcoder_module = Module.new
+      batcoder_module.module_eval(batcoder_source)
+      batcoder_object = Object.new.extend(batcoder_module)
+      batcoder_inputs.each do |batcoder_arguments|
+        batcoder_result = begin
+          "ok " + batcoder_object.send(batcoder_name, *batcoder_arguments).inspect
+        rescue StandardError, SystemStackError => batcoder_error
+          "error " + batcoder_error.class.name
+        end
+        STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, batcoder_result]))
+      end
+    rescue Exception
+    end
+    STDOUT.flush
+    exit!(0)
   end
-  STDOUT.puts({json.dumps(prefix)} + JSON.generate(batcoder_result))
+  Process.wait(batcoder_pid)
+  STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, "done"]))
+  STDOUT.flush
 end
 """
 
@@ -249,9 +283,10 @@ _GO_IMPORTS = re.compile(r'^import\s*(?:\(\s*([^)]*)\)|("[^"]+"))', re.M)
 _GO_KNOWN_PACKAGES = ("strings", "sort", "strconv", "math", "unicode", "bytes")
 
 
-def _go_driver(code: str, name: str, inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
+def _go_driver(functions: list[tuple[str, str]], inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
     from batcoder.world.values import literal
 
+    ((code, name),) = functions
     imported = set()
     for block, single in _GO_IMPORTS.findall(code):
         imported.update(re.findall(r'"([^"]+)"', block or single))
@@ -276,22 +311,23 @@ func batcoderRun(call func() interface{{}}) {{
 		defer func() {{ recover() }}()
 		result = "ok " + fmt.Sprintf("%v", call())
 	}}()
-	fmt.Printf("%s%q\\n", {json.dumps(prefix)}, result)
+	fmt.Printf("%s[0, %q]\\n", {json.dumps(prefix)}, result)
 }}
 
 func TestBatcoderExec(t *testing.T) {{
-{calls}}}
+{calls}	fmt.Printf("%s[0, \\"done\\"]\\n", {json.dumps(prefix)})
+}}
 """
 
 
-def _driver(code: str, language: str, name: str, inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
-    """The program that prints ``prefix`` + a JSON string ("ok <output>" / "error <kind>") per input;
-    ``prefix`` is random per run, so the function cannot print results of its own."""
+def _driver(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
+    """The program that runs ``functions`` ((code, entry name) pairs) on ``inputs``; ``prefix`` is
+    random per run, so a function cannot print results of its own."""
     if language == "python":
-        return _python_driver(code, name, inputs, prefix)
+        return _python_driver(functions, inputs, prefix)
     if language == "ruby":
-        return _ruby_driver(code, name, inputs, prefix)
-    return _go_driver(code, name, inputs, types, prefix)
+        return _ruby_driver(functions, inputs, prefix)
+    return _go_driver(functions, inputs, types, prefix)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,21 +350,54 @@ def _sandbox():
         return _pool
 
 
-def run_function(code: str, language: str, name: str, inputs: list[tuple], types: tuple[str, ...]) -> list[str | None]:
-    """Each input's printed output (``None`` where the function failed on it), cached."""
-    key = hashlib.sha256(json.dumps([code, language, name, inputs]).encode("utf-8", "replace")).hexdigest()
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
+def _cache_key(code: str, language: str, name: str, inputs: list[tuple]) -> str:
+    return hashlib.sha256(json.dumps([code, language, name, inputs]).encode("utf-8", "replace")).hexdigest()
+
+
+def _run_batch(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types) -> list[list[str | None] | None]:
+    """One sandbox run of ``functions``; an entry is ``None`` for a function the run never finished
+    (the run died or timed out during or before it)."""
     prefix = f"batcoder-exec-{secrets.token_hex(8)} "
-    result = _sandbox().run(_driver(code, language, name, inputs, types, prefix), language, timeout_s=TIMEOUT_S[language])
-    printed = [json.loads(line[len(prefix):]) for line in result.stdout.splitlines() if line.startswith(prefix)]
-    outputs = [text[3:] if text.startswith("ok ") else None for text in printed]
-    outputs += [None] * (len(inputs) - len(outputs))  # a hang or crash fails the inputs it did not reach
-    _cache[key] = outputs[: len(inputs)]
-    if len(_cache) > CACHE_SIZE:
+    result = _sandbox().run(_driver(functions, language, inputs, types, prefix), language, timeout_s=TIMEOUT_S[language])
+    printed: dict[int, list[str | None]] = {}
+    finished: set[int] = set()
+    for line in result.stdout.splitlines():
+        if not line.startswith(prefix):
+            continue
+        try:
+            index, text = json.loads(line[len(prefix):])
+        except (ValueError, TypeError):
+            continue
+        if text == "done":
+            finished.add(index)
+        else:
+            printed.setdefault(index, []).append(text[3:] if text.startswith("ok ") else None)
+    outputs: list[list[str | None] | None] = []
+    for index in range(len(functions)):
+        got = (printed.get(index, []) + [None] * len(inputs))[: len(inputs)]
+        outputs.append(got if index in finished else None)
+    first_unfinished = next((i for i, out in enumerate(outputs) if out is None), None)
+    if first_unfinished is not None:  # the function the run died in: what it printed, the rest failed
+        outputs[first_unfinished] = (printed.get(first_unfinished, []) + [None] * len(inputs))[: len(inputs)]
+    return outputs
+
+
+def run_functions(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...]) -> list[list[str | None]]:
+    """For each (code, entry name): each input's printed output (``None`` where it failed), cached.
+    Python and Ruby share one sandbox run (a function that takes the run down costs a rerun of the
+    functions after it); Go compiles each function in its own run."""
+    keys = [_cache_key(code, language, name, inputs) for code, name in functions]
+    pending = list(dict.fromkeys(key for key in keys if key not in _cache))
+    by_key = dict(zip(keys, functions))
+    while pending:
+        batch = pending[:1] if language == "go" else pending
+        for key, outputs in zip(batch, _run_batch([by_key[key] for key in batch], language, inputs, types)):
+            if outputs is not None:
+                _cache[key] = outputs
+        pending = [key for key in pending if key not in _cache]
+    while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
-    return _cache[key]
+    return [_cache[key] for key in keys]
 
 
 def _entry_name(candidate: str, language: str, wanted: str) -> str | None:
@@ -345,26 +414,31 @@ class Comparison:
     reason: str | None = None  # why the reference could not be exercised (then exercised == 0)
 
 
-def compare(reference: str, candidate: str, language: str) -> Comparison:
+def _compare_group(reference: str, candidates: list[str], language: str) -> list[Comparison]:
     try:
         sig = signature(reference, language)
     except NotExercisable as error:
-        return Comparison(0, 0, str(error))
+        return [Comparison(0, 0, str(error))] * len(candidates)
     inputs = inputs_for(reference, sig.types)
-    expected = run_function(reference, language, sig.name, inputs, sig.types)
+    names = [_entry_name(candidate, language, sig.name) for candidate in candidates]
+    runnable = [(candidate, name) for candidate, name in zip(candidates, names) if name is not None]
+    expected, *outputs = run_functions([(reference, sig.name)] + runnable, language, inputs, sig.types)
     exercised = [i for i, output in enumerate(expected) if output is not None]
     if not exercised:
-        return Comparison(0, 0, f"{language}: reference fails on every input")
-    name = _entry_name(candidate, language, sig.name)
-    if name is None:
-        return Comparison(len(exercised), 0)
-    got = run_function(candidate, language, name, inputs, sig.types)
-    return Comparison(len(exercised), sum(got[i] == expected[i] for i in exercised))
+        return [Comparison(0, 0, f"{language}: reference fails on every input")] * len(candidates)
+    results, next_output = [], iter(outputs)
+    for name in names:
+        got = next(next_output) if name is not None else [None] * len(inputs)
+        results.append(Comparison(len(exercised), sum(got[i] == expected[i] for i in exercised)))
+    return results
 
 
-def score(reference: str, candidate: str, language: str) -> float:
+def compare(reference: str, candidate: str, language: str) -> Comparison:
+    return _compare_group(reference, [candidate], language)[0]
+
+
+def _score(reference: str, candidate: str, language: str, comparison: Comparison) -> float:
     _STATS["pairs"] += 1
-    comparison = compare(reference, candidate, language)
     if comparison.reason is not None:
         _STATS["not_exercisable"] += 1
         _REASONS[comparison.reason] += 1
@@ -373,6 +447,23 @@ def score(reference: str, candidate: str, language: str) -> float:
         return similarity(reference, candidate, language, FALLBACK_METRIC)
     _STATS["exercised"] += 1
     return comparison.equal / comparison.exercised
+
+
+def score(reference: str, candidate: str, language: str) -> float:
+    return _score(reference, candidate, language, compare(reference, candidate, language))
+
+
+def score_many(pairs: list[tuple[str, str, str]]) -> list[float]:
+    """Scores of (reference, candidate, language) pairs; the candidates of one reference run together."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, (reference, _, language) in enumerate(pairs):
+        groups.setdefault((reference, language), []).append(index)
+    scores = [0.0] * len(pairs)
+    for (reference, language), indices in groups.items():
+        candidates = [pairs[i][1] for i in indices]
+        for index, candidate, comparison in zip(indices, candidates, _compare_group(reference, candidates, language)):
+            scores[index] = _score(reference, candidate, language, comparison)
+    return scores
 
 
 def explain(reference: str, candidate: str, language: str) -> str:
@@ -389,4 +480,5 @@ METRIC = Metric(
     symmetric=False,
     description="share of inputs (generated from the reference's signature) on which both run and agree; CSSG where not exercisable",
     explain=explain,
+    score_many=score_many,
 )
