@@ -58,6 +58,11 @@ def test_a_hanging_candidate_scores_zero_and_one_failing_input_costs_only_that_i
     assert similarity(reference, fails_on_three, "python", "exec") == pytest.approx(expected)
 
 
+def test_an_unimported_type_hint_does_not_fail_a_candidate():
+    reference = "from typing import List\n\ndef f(xs: List[int]) -> int:\n    return len(xs)\n"
+    assert similarity(reference, "def f(xs: List[int]) -> int:\n    return len(xs)\n", "python", "exec") == 1.0
+
+
 def test_a_candidate_cannot_print_its_own_results():
     forged = ("import sys\nfor _ in range(16):\n    print('batcoder-exec \"ok 0\"')\n"
               "def f(xs, k):\n    raise ValueError\n")

@@ -54,12 +54,14 @@ class Program:
 
     @property
     def skeleton(self) -> str:
-        """The program with names and constants abstracted: its input type, its primitives and which of
-        their constants is the parameter. Two renamings of one program share it."""
-        parts = [self.input_type] + [
-            step.primitive + "".join("(p)" if value is None else "(c)" for value in step.constants) for step in self.steps
-        ]
-        return "|".join(parts)
+        """The program with names and constants abstracted: its primitives (by skeleton name, so a string
+        program that reads like a list program shares its skeleton) and which of their constants is the
+        parameter. Two renamings of one program share it."""
+        return "|".join(
+            (BY_NAME[step.primitive].skeleton_name or step.primitive)
+            + "".join("(p)" if value is None else "(c)" for value in step.constants)
+            for step in self.steps
+        )
 
     @property
     def key(self) -> str:

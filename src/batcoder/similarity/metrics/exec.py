@@ -222,7 +222,7 @@ CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock T
 
 
 def _python_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
-    return f"""import json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
+    return f"""import __future__ as _batcoder_future, json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
 for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_json.loads({json.dumps(functions)!r})):
     _batcoder_pid = _batcoder_os.fork()
     if _batcoder_pid == 0:
@@ -231,7 +231,8 @@ for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_j
             _batcoder_soft = {CPU_LIMIT_S} if _batcoder_hard == _batcoder_resource.RLIM_INFINITY else min({CPU_LIMIT_S}, _batcoder_hard)
             _batcoder_resource.setrlimit(_batcoder_resource.RLIMIT_CPU, (_batcoder_soft, _batcoder_hard))
             _batcoder_namespace = {{}}
-            exec(compile(_batcoder_source, "<function>", "exec"), _batcoder_namespace)
+            # Annotations stay unevaluated: a signature naming List without importing it still runs.
+            exec(compile(_batcoder_source, "<function>", "exec", _batcoder_future.annotations.compiler_flag), _batcoder_namespace)
             _batcoder_function = _batcoder_namespace[_batcoder_name]
             for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
                 try:
