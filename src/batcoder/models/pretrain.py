@@ -26,8 +26,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from batcoder.models.tiny import ARCHITECTURES
-
 RECORD = "batcoder_pretrain.json"
 METRICS = "pretrain_metrics.jsonl"
 PLOT = "pretrain_loss.png"
@@ -62,6 +60,8 @@ class PretrainConfig:
     seed: int = 0  # data rendering, order and initialisation
 
     def __post_init__(self) -> None:
+        from batcoder.models.tiny import ARCHITECTURES
+
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {self.architecture!r}")
         for name in ("steps", "batch_size", "block_size", "eval_every", "hidden_size", "num_layers"):

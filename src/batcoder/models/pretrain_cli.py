@@ -23,7 +23,7 @@ def register_pretrain(commands) -> None:
     parser.add_argument("--cache-dir", required=True, help="directory holding one subdirectory per pretrained model")
     for item in dataclasses.fields(PretrainConfig):
         flag = "--" + item.name.replace("_", "-")
-        default = PretrainConfig().__dict__[item.name]
+        default = item.default_factory() if item.default is dataclasses.MISSING else item.default
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, list):
