@@ -181,7 +181,8 @@ def plot_training_metric(results, keys: list[tuple[str, str]], ylabel: str, titl
                 axis.plot(steps, means, marker=".", label=arm)
                 drawn = True
         axis.set(xlabel="RL step", ylabel=ylabel, title=label)
-        axis.legend(fontsize=8)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=8)
     figure.suptitle(title)
     if not drawn:
         plt.close(figure)
