@@ -84,7 +84,9 @@ def _documentation_prompt(tokenizer, problem: Problem) -> str:
     documentation = problem.extra.get("documentation")
     if not isinstance(documentation, str):
         raise ValueError(f"problem {problem.task_id} has no documentation: use --prompt-style completion or chat")
-    signature = problem.extra.get("signature") or signature_of(problem.prompt, problem.language)
+    # A MultiPL-E prompt ends with the open function's header, which a parser cannot close.
+    header = problem.prompt.rstrip().splitlines()[-1].rstrip(" {")
+    signature = problem.extra.get("signature") or signature_of(problem.prompt, problem.language) or header
     return render_prompt(tokenizer, doc_to_code_messages(documentation, problem.language, signature))
 
 

@@ -19,6 +19,9 @@ def register(subparsers) -> None:
     )
     experiment.add_argument("--config", required=True, type=Path, help="experiment YAML (configs/experiments/*.yaml)")
     experiment.add_argument("--output-dir", type=Path, help="override the config's output_dir")
+    experiment.add_argument("--arms", nargs="+", help="run only these arms (the base always runs: it is step 0)")
+    experiment.add_argument("--seeds", nargs="+", type=int, help="run only these seeds")
+    experiment.add_argument("--models-dir", type=Path, help="override the config's models_dir (pretrained model cache)")
     experiment.set_defaults(func=run_experiment_command)
 
     report = subparsers.add_parser(
@@ -36,9 +39,21 @@ def run_experiment_command(args) -> int:
     from batcoder.experiment.config import load_experiment_config
     from batcoder.experiment.runner import run_experiment
 
+    from batcoder.errors import UserError
+    from batcoder.experiment.arms import ARMS
+
     config = load_experiment_config(args.config)
     if args.output_dir is not None:
         config.output_dir = str(args.output_dir)
+    if args.models_dir is not None:
+        config.models_dir = str(args.models_dir)
+    if args.arms:
+        unknown = [arm for arm in args.arms if arm not in ARMS]
+        if unknown:
+            raise UserError(f"--arms: unknown arm {unknown[0]!r} (known: {', '.join(ARMS)})")
+        config.arms = args.arms
+    if args.seeds:
+        config.seeds = args.seeds
     output = run_experiment(config)
     print(f"experiment: done; {output / 'results.md'}")
     return 0

@@ -1,10 +1,10 @@
 """``batcoder experiment``: the arms x seeds of one experiment, from one shared base checkpoint.
 
-Layout of ``output_dir``::
+The base model is cached in ``models_dir/pretrain-<key>`` (by config and corpus hash). Layout of
+``output_dir``::
 
     experiment.yaml              the resolved config (a rerun must match it, arms and seeds aside)
     world/                       the code world (corpora and benchmarks)
-    models/pretrain-<key>/       the base model (cached by config hash)
     arms/<arm>/seed-<seed>/      one run: evaluations.jsonl, train/ (RL) or sft-model/ (SFT), result.json last
     results.md, *.png            the report (``batcoder report`` redraws it)
 
@@ -65,9 +65,9 @@ class Experiment:
         from batcoder.experiment.world import prepare_world
         from batcoder.models.pretrain import pretrain
 
-        self.world = prepare_world(self.config.world, self.output / "world")
+        self.world = prepare_world(self.config.world, self.output / "world", progress=self.progress)
         pretrain_config = dataclasses.replace(self.config.pretrain, corpus=str(self.world.pretrain_corpus))
-        result = pretrain(pretrain_config, self.output / "models", progress=self.progress)
+        result = pretrain(pretrain_config, self.config.models_dir, progress=self.progress)
         self.base_model = result.model_dir
         self.pretrain_record = result.record
         verb = "reused" if result.cached else "trained"
@@ -79,7 +79,7 @@ class Experiment:
         return with_overrides(values, {
             "model.path": str(self.base_model),
             "data.corpus": str(self.world.rl_corpus),
-            "data.eval_corpus": str(self.world.held_out_corpus),
+            "data.eval_corpus": str(self.world.rl_corpus),
             "run.seed": seed,
             "run.output_dir": str(run_dir),
             "run.threads": self.config.threads,
@@ -133,14 +133,15 @@ class Experiment:
         return {record["step"]: record for record in read_metrics(run_dir / EVALUATIONS)}
 
     # ---- the arms ----------------------------------------------------------------------------------
-    def run_arm(self, arm: Arm, seed: int) -> dict:
+    def run_arm(self, arm: Arm, seed: int, quiet: bool = False) -> dict:
         from batcoder.config import config_from_dict
         from batcoder.data.jsonl import write_json
 
         run_dir = self.run_dir(arm.name, seed)
         result_path = run_dir / RESULT
         if result_path.is_file():
-            print(f"experiment: {arm.name} seed {seed}: finished earlier, skipped", flush=True)
+            if not quiet:
+                print(f"experiment: {arm.name} seed {seed}: finished earlier, skipped", flush=True)
             return json.loads(result_path.read_text(encoding="utf-8"))
         run_dir.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -150,6 +151,7 @@ class Experiment:
             if 0 not in done:
                 self.evaluate(self.base_model, run_dir, 0, seed, train_config, None)
         elif arm.kind == "sft":
+            self.record_base(run_dir, seed, done)
             model_dir = self.run_sft(run_dir, seed, train_config)
             if train_config.run.steps not in done:
                 self.evaluate(model_dir, run_dir, train_config.run.steps, seed, train_config, None)
@@ -173,15 +175,19 @@ class Experiment:
 
     def base_evaluation(self, seed: int) -> dict:
         """The base arm's evaluation for ``seed`` (step 0 of every trained arm of that seed)."""
-        return self.run_arm(ARMS["base"], seed)["final"]
+        return self.run_arm(ARMS["base"], seed, quiet=True)["final"]
+
+    def record_base(self, run_dir: Path, seed: int, done: dict) -> None:
+        """Step 0 of a trained arm: the base arm's measurement of the same seed."""
+        if 0 not in done:
+            with (run_dir / EVALUATIONS).open("a", encoding="utf-8") as out:
+                out.write(json.dumps(self.base_evaluation(seed)) + "\n")
 
     def run_rl(self, run_dir: Path, seed: int, train_config, done: dict) -> None:
         from batcoder.config import save_config
         from batcoder.trainer import train
 
-        if 0 not in done:  # the untrained policy: the base arm's measurement of this seed
-            with (run_dir / EVALUATIONS).open("a", encoding="utf-8") as out:
-                out.write(json.dumps(self.base_evaluation(seed)) + "\n")
+        self.record_base(run_dir, seed, done)
         total, every = train_config.run.steps, self.config.eval.every
         targets = sorted({*range(every, total, every), total})
         for target in targets:
@@ -211,6 +217,7 @@ class Experiment:
         (a seeded sample as large as RL's steps x functions_per_step), keeps what the filter
         accepts, and trains on as many sequences as RL trains on."""
         from batcoder.data import read_corpus
+        from batcoder.data.jsonl import write_json
         from batcoder.generation import load_generation_backend
         from batcoder.sft import SFTConfig, run_sft
         from batcoder.synthesize import synthesize_documentation
@@ -218,6 +225,8 @@ class Experiment:
         model_dir = run_dir / "sft-model"
         if (model_dir / "config.json").is_file():
             return model_dir
+        if (run_dir / "sft.json").is_file():  # decided earlier: nothing accepted, the base model stands
+            return self.base_model
         data, rollout, steps = train_config.data, train_config.rollout, train_config.run.steps
         rows = [
             row for row in read_corpus(data.corpus, split=data.split)
@@ -227,11 +236,16 @@ class Experiment:
         rows = random.Random(seed).sample(rows, min(budget, len(rows)))
         synthetic = run_dir / "synthetic.jsonl"
         backend, tokenizer = load_generation_backend(str(self.base_model), "cpu", self.config.eval.batch_size)
-        synthesis = synthesize_documentation(
-            backend, tokenizer, rows, synthetic, temperature=self.config.sft.synthesize_temperature,
-            max_doc_tokens=rollout.max_doc_tokens, batch_size=self.config.eval.batch_size, seed=seed,
-            progress=self.progress,
-        )
+        try:
+            synthesis = synthesize_documentation(
+                backend, tokenizer, rows, synthetic, temperature=self.config.sft.synthesize_temperature,
+                max_doc_tokens=rollout.max_doc_tokens, batch_size=self.config.eval.batch_size, seed=seed,
+                progress=self.progress,
+            )
+        except ValueError as error:  # no documentation accepted: SFT has no data, the arm is the base model
+            write_json(run_dir / "sft.json", {"functions": len(rows), "accepted": 0, "note": str(error)})
+            print(f"experiment: sft seed {seed}: {error}; the arm keeps the base model", flush=True)
+            return self.base_model
         rl_sequences = steps * rollout.functions_per_step * rollout.docs_per_function * 2
         settings = self.config.sft
         sft_config = SFTConfig(
@@ -240,6 +254,10 @@ class Experiment:
             split=data.split, seed=seed, warmup_steps=0,
         )
         result = run_sft(self.base_model, synthetic, model_dir, sft_config, device="cpu", progress=self.progress)
+        write_json(run_dir / "sft.json", {
+            "functions": synthesis.functions, "accepted": synthesis.kept, "rejected": synthesis.rejected,
+            "examples": result.examples, "steps": sft_config.steps, "loss_before": result.loss_before, "loss_after": result.loss_after,
+        })
         print(f"experiment: sft seed {seed}: {synthesis.kept}/{synthesis.functions} documentations accepted, "
               f"{result.examples} examples, {sft_config.steps} steps, loss {result.loss_before:.3f} -> {result.loss_after:.3f}", flush=True)
         return model_dir

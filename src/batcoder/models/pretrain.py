@@ -85,8 +85,10 @@ class PretrainResult:
 
 
 def cache_key(config: PretrainConfig) -> str:
-    """12 hex digits of the SHA-256 of the config and the corpus file's bytes."""
-    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
+    """12 hex digits of the SHA-256 of the config and the corpus file's bytes (not its path: the same
+    corpus elsewhere is the same model)."""
+    settings = {name: value for name, value in asdict(config).items() if name != "corpus"}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     try:
         with open(config.corpus, "rb") as corpus:
             for chunk in iter(lambda: corpus.read(1 << 20), b""):
