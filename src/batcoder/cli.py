@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "batcoder.synthesize",  # synthesize
     "batcoder.training.cli",  # train
     "batcoder.world.cli",  # world build
+    "batcoder.experiment.cli",  # experiment, report
 )
 
 

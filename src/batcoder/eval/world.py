@@ -57,6 +57,7 @@ class WorldBenchmark(Benchmark):
                     entry_point=require(row, "entry_point", where),
                     stop_sequences=tuple(row.get("stop_tokens") or ("\nclass", "\ndef", "\n#", "\nif", "\nprint")),
                     canonical_solution=row.get("canonical_solution"),
+                    extra={"documentation": row.get("documentation")},
                 )
                 continue
             from batcoder.eval.multipl_e import LANGUAGES as MULTIPL_E_LANGUAGES
@@ -70,6 +71,7 @@ class WorldBenchmark(Benchmark):
                 tests=require(row, "tests", where),
                 stop_sequences=tuple(require(row, "stop_tokens", where, list)),
                 canonical_solution=row.get("canonical_solution"),
+                extra={"documentation": row.get("documentation")},
             )
 
     def program(self, problem: Problem, completion: str) -> str:

@@ -1,4 +1,4 @@
-"""``batcoder model init-tiny``: build the tiny CPU model from a corpus."""
+"""``batcoder model init-tiny``: build the tiny CPU model from a corpus; ``batcoder model pretrain``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def register(subparsers) -> None:
     init.add_argument("--seed", type=int, default=0, help="seed of the random initialisation")
     init.add_argument("--overwrite", action="store_true", help="replace an existing output of another command")
     init.set_defaults(func=run_init_tiny)
+    from batcoder.models.pretrain_cli import register_pretrain
+
+    register_pretrain(commands)
 
 
 def run_init_tiny(args: argparse.Namespace) -> int:
