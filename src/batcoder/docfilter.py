@@ -18,7 +18,7 @@
 The source's tokens come from its tree-sitter leaves, comments and docstrings stripped first (so
 repeating the original docstring is not a leak); the documentation is prose, so a regular-expression
 lexer cuts it into the same shapes. Reasons are short strings for counting: ``ok``;
-``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,headers,order}`` and
+``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,markdown,headers,order}`` and
 ``incomplete:missing_{parameters,returns}`` (score 0.5, several joined by ``,``);
 ``invalid:{empty,too_long,template,structured,not_prose,too_short,repetitive,duplicate_section,
 missing_summary,missing_behavior}`` and ``leak:{fenced_code,indented_code,copied_line,token_run,
@@ -151,11 +151,27 @@ _SPELLED_OUT = [
 
 # Punctuation read aloud: honest prose says "the price of each item", a leak says "item dot price".
 _READ_ALOUD = re.compile(
-    r"\b(?:dot(?! product)"
+    r"\b(?:dot(?! product)(?!-)"
     r"|(?:open|close|opening|closing) (?:paren|parenthesis|bracket|square bracket|brace|curly brace)"
     r"|(?:plus|minus|times) equals|equals equals|double equals|not equals)\b",
     re.I,
 )
+
+
+# "the dot", "an opening bracket": after one of these words the phrase names a character, it does not read code.
+_DETERMINERS = frozenset(
+    "a an the one each every any no its this that single first last second next previous matching "
+    "corresponding unmatched another same".split()
+)
+
+
+def _read_aloud_count(prose: str) -> int:
+    """How many code punctuation marks ``prose`` reads aloud ("item dot price", "open paren")."""
+    count = 0
+    for match in _READ_ALOUD.finditer(prose):
+        before = re.search(r"(\w+)\W*$", prose[: match.start()])
+        count += not (before and before.group(1).lower() in _DETERMINERS)
+    return count
 
 
 def _canonical(token: str) -> str:
@@ -178,7 +194,13 @@ class _Source:
     keywords: frozenset[str]  # the language keywords the code uses
     whole_lines: frozenset[str]  # whitespace-free lines of at least copied_line_min_tokens tokens
     long_lines: tuple[str, ...]  # whitespace-free lower-cased lines of at least embedded_line_min_tokens
-    runs: frozenset[tuple[str, ...]]  # all max_token_run-grams of the tokens
+    runs: frozenset[tuple[str, ...]]  # the max_token_run-grams of the tokens that spell code (see _CODE_RUN_MIN)
+    string_words: frozenset[str]  # words found only inside the code's string literals ("M", "txt"): values
+
+
+# A run of source tokens leaks only if this many of them are names, keywords or operators: a run of
+# literals and punctuation (the list ['txt', 'exe', 'dll'] quoted in prose) is a value, not an implementation.
+_CODE_RUN_MIN = 3
 
 
 def _leaf_class(node: tree_sitter.Node, roles: SyntaxRoles, in_string: bool) -> str:
@@ -234,6 +256,8 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
         if len(line_tokens) >= config.embedded_line_min_tokens:
             long_lines.append(_strip_line(line).lower())
     n = config.max_token_run
+    spells_code = [kind in (IDENTIFIER, KEYWORD, OPERATOR) for kind in classes]
+    code_words = {token for token, kind in zip(tokens, classes) if kind != STRING}
     return _Source(
         tokens=tuple(tokens),
         abstract_tokens=tuple("<id>" if kind in (IDENTIFIER, STRING) else tok for tok, kind in zip(tokens, classes)),
@@ -242,7 +266,12 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
         keywords=frozenset(token for token, kind in zip(tokens, classes) if kind == KEYWORD),
         whole_lines=frozenset(whole_lines),
         long_lines=tuple(long_lines),
-        runs=frozenset(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)),
+        runs=frozenset(
+            tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1) if sum(spells_code[i : i + n]) >= _CODE_RUN_MIN
+        ),
+        string_words=frozenset(
+            token for token, kind in zip(tokens, classes) if kind == STRING and token[:1].isalpha()
+        ) - code_words,
     )
 
 
@@ -261,6 +290,8 @@ _WHOLE_FENCE = re.compile(r"^(```|~~~)[^\n]*(?:\n|$)(.*?)(?:\n?\1\s*)?$", re.S)
 _QUOTES = re.compile(r'^[rbuRBU]?("""|\'\'\')\s*(.*?)\s*(?:\1)?\s*$', re.S)
 _RUBY_BLOCK = re.compile(r"^=begin[^\n]*\n(.*?)(?:\n=end\s*)?$", re.S)
 _BLOCK_COMMENT = re.compile(r"^/\*+\s*(.*?)\s*\*+/\s*$", re.S)
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+_TITLE = re.compile(r"^\s*#{1,6}\s+\S")
 _LINE_COMMENT = re.compile(r"^\s*(?:///?|#(?![#!])|--)\s?")
 
 _HEADER = re.compile(
@@ -314,6 +345,18 @@ def _unwrap(text: str) -> tuple[str, list[str]]:
     if kind:
         notes.append(kind)
         text = drop_chatter(text)
+    # Markdown layout that carries no content: horizontal rules, a heading that only names the function.
+    lines = [line for line in text.splitlines() if not _RULE.match(line)]
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    # The heading is a title only when a summary follows it; otherwise it is the summary.
+    if filled and _TITLE.match(lines[filled[0]]) and not _HEADER.match(lines[filled[0]]):
+        if len(filled) > 1 and not _HEADER.match(lines[filled[1]]):
+            del lines[filled[0]]
+        else:
+            lines[filled[0]] = lines[filled[0]].lstrip().lstrip("#").strip()
+    if lines != text.splitlines():
+        notes.append("markdown")
+        text = drop_chatter("\n".join(lines))
     return text.strip(), notes
 
 
@@ -393,6 +436,45 @@ def _prose_line(line: str) -> str:
     return re.sub(r"`+|(?<!\w)\*{1,2}(?=\S)|(?<=\S)\*{1,2}(?!\w)", " ", line).strip()
 
 
+# Values are documentation, not code: a quoted literal, a list of constants, an example call with constant
+# arguments, arithmetic on numbers ("-1 + 2 + 3 = 4", "4! * 3! = 144") and a value table ("1000 = M") are
+# rewritten to the number 0 before the line's code syntax is weighed, so precision costs nothing while a
+# statement or an expression over the code's names still does.
+_VALUE = r"(?:(?<![\w.])\d+(?:\.\d+)?(?![\w.]\w)|\.\.\.|…)"
+_QUOTED = re.compile(r"""(?<![\w'"])(['"])([^'"\n]{0,40}?)\1(?![\w'"])""")
+_VALUE_REDUCTIONS = [
+    (re.compile(pattern), " 0 ")
+    for pattern in (
+        rf"(?<![\w\])])[\[({{]\s*{_VALUE}(?:\s*[,;]\s*{_VALUE})*\s*,?\s*[\])}}]",  # [4.0, 3, 1.7], (2, 5)
+        rf"(?<![\w.])[A-Za-z_]\w*\((?:\s*{_VALUE}(?:\s*,\s*{_VALUE})*)?\s*\)",  # fibfib(5), count_nums([1, -2])
+        rf"(?<![\w)\]])[-−]\s*(?={_VALUE})",  # unary minus: -123
+        rf"{_VALUE}\s*!(?!=)",  # factorial: 4!
+        rf"(?<![-−+*/%=<>^]\s)(?<![-−+*/%=<>^]){_VALUE}\s*(?:\*\*|//|==|!=|<=|>=|->|=>|[-−+*/%=<>^×÷→])\s*{_VALUE}",
+        # 24 * 6 = 144, 0-9 (but not the "2 + 1" of "i / 2 + 1")
+        rf"{_VALUE}\s*(?:=|->|=>|→)\s*[A-Za-z]\w*\b",  # a value table: 1000 = M, 4 -> four
+    )
+]
+
+
+def _values_as_literals(line: str, source: _Source) -> str:
+    """``line`` with the values it quotes or computes (see :data:`_VALUE_REDUCTIONS`) replaced by ``0``."""
+    line = _QUOTED.sub(lambda match: match.group() if _is_code(match.group(2)) else " 0 ", line)
+    if source.string_words:  # "M = 1000" when M is one of the code's strings
+        words = "|".join(re.escape(word) for word in sorted(source.string_words, key=len, reverse=True))
+        line = re.sub(rf"(?i)\b(?:{words})\s*(?:=|->|=>|→)\s*(?={_VALUE})", " ", line)
+    previous = None
+    while line != previous:  # nested values reduce from the inside out; every step removes a symbol or word
+        previous = line
+        for pattern, replacement in _VALUE_REDUCTIONS:
+            line = pattern.sub(replacement, line)
+    return line
+
+
+def _is_code(text: str) -> bool:
+    """Whether a quoted text is code rather than a value: several names joined by code syntax."""
+    return len(re.findall(r"[A-Za-z_]\w*", text)) > 1 and _syntax_weight(text) > 0
+
+
 def _syntax_weight(line: str) -> float:
     """How much ``line`` looks like code: operators, braces, attribute access, calls."""
     plain = _URL.sub(" ", line.replace("`", " "))
@@ -459,8 +541,9 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
     if any(tuple(doc_tokens[i : i + n]) in source.runs for i in range(len(doc_tokens) - n + 1)):
         return "token_run"
     spans = dict.fromkeys(_INLINE_CODE.findall(text))  # a short expression may be named twice
-    span_tokens = [len(_lex(span)) for span in spans]
-    if spans and (
+    # A name or a value in backticks (`num`, `'B'`, `[1, 2]`, `True`) is how capable models write prose.
+    span_tokens = [count for count in (len(_lex(_values_as_literals(span, source))) for span in spans) if count > 1]
+    if span_tokens and (
         max(span_tokens) > config.max_inline_code_tokens
         or (
             sum(span_tokens) > config.max_inline_code_share * max(len(doc_tokens), 1)
@@ -468,11 +551,11 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
         )
     ):
         return "inline_code"
-    line_weights = [_syntax_weight(line) for line in prose_lines]
+    line_weights = [_syntax_weight(_values_as_literals(line, source)) for line in prose_lines]
     if max(line_weights) >= config.max_line_syntax or sum(line_weights) >= config.max_doc_syntax:
         return "code_syntax"
     prose = " ".join(prose_lines)
-    if len(_READ_ALOUD.findall(prose)) > config.max_spelled_symbols:
+    if _read_aloud_count(prose) > config.max_spelled_symbols:
         return "spelled_syntax"
     symbols = _lex(_spell_to_symbols(prose))
     if _best_alignment(symbols, source.tokens, source.exact_weights) >= config.max_alignment:
