@@ -192,10 +192,11 @@ class _Source:
     exact_weights: np.ndarray  # alignment weight of each token
     abstract_weights: np.ndarray  # alignment weight of each abstract token
     keywords: frozenset[str]  # the language keywords the code uses
+    names: frozenset[str]  # the keywords and identifiers of the code (lower-cased)
     whole_lines: frozenset[str]  # whitespace-free lines of at least copied_line_min_tokens tokens
     long_lines: tuple[str, ...]  # whitespace-free lower-cased lines of at least embedded_line_min_tokens
     runs: frozenset[tuple[str, ...]]  # the max_token_run-grams of the tokens that spell code (see _CODE_RUN_MIN)
-    string_words: frozenset[str]  # words found only inside the code's string literals ("M", "txt"): values
+    string_value_key: re.Pattern | None  # "M = " where M is a word found only in the code's strings: a value table
 
 
 # A run of source tokens leaks only if this many of them are names, keywords or operators: a run of
@@ -264,15 +265,23 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
         exact_weights=np.array([_EXACT_WEIGHTS[kind] for kind in classes]),
         abstract_weights=np.array([_ABSTRACT_WEIGHTS[kind] for kind in classes]),
         keywords=frozenset(token for token, kind in zip(tokens, classes) if kind == KEYWORD),
+        names=frozenset(token for token, kind in zip(tokens, classes) if kind in (KEYWORD, IDENTIFIER)),
         whole_lines=frozenset(whole_lines),
         long_lines=tuple(long_lines),
         runs=frozenset(
             tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1) if sum(spells_code[i : i + n]) >= _CODE_RUN_MIN
         ),
-        string_words=frozenset(
-            token for token, kind in zip(tokens, classes) if kind == STRING and token[:1].isalpha()
-        ) - code_words,
+        string_value_key=_value_key_pattern(
+            {token for token, kind in zip(tokens, classes) if kind == STRING and token[:1].isalpha()} - code_words
+        ),
     )
+
+
+def _value_key_pattern(words: set[str]) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?i)\b(?:{alternatives})\s*(?:=|->|=>|→)\s*(?={_VALUE})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,18 +449,24 @@ def _prose_line(line: str) -> str:
 # arguments, arithmetic on numbers ("-1 + 2 + 3 = 4", "4! * 3! = 144") and a value table ("1000 = M") are
 # rewritten to the number 0 before the line's code syntax is weighed, so precision costs nothing while a
 # statement or an expression over the code's names still does.
-_VALUE = r"(?:(?<![\w.])\d+(?:\.\d+)?(?![\w.]\w)|\.\.\.|…)"
+_VALUE = r"(?:(?<![\w.])\d+(?:\.\d+)?(?![\w.]\w)|\.\.\.|…|\[\]|(?<!\w)(?:[Tt]rue|[Ff]alse|None|nil|null)\b)"
 _QUOTED = re.compile(r"""(?<![\w'"])(['"])([^'"\n]{0,40}?)\1(?![\w'"])""")
+_EXAMPLE_RESULT = r"(?:gives|give|returns|return|yields|produces|results|is|->|=>|→|:|\))"
 _VALUE_REDUCTIONS = [
-    (re.compile(pattern), " 0 ")
-    for pattern in (
-        rf"(?<![\w\])])[\[({{]\s*{_VALUE}(?:\s*[,;]\s*{_VALUE})*\s*,?\s*[\])}}]",  # [4.0, 3, 1.7], (2, 5)
-        rf"(?<![\w.])[A-Za-z_]\w*\((?:\s*{_VALUE}(?:\s*,\s*{_VALUE})*)?\s*\)",  # fibfib(5), count_nums([1, -2])
-        rf"(?<![\w)\]])[-−]\s*(?={_VALUE})",  # unary minus: -123
-        rf"{_VALUE}\s*!(?!=)",  # factorial: 4!
-        rf"(?<![-−+*/%=<>^]\s)(?<![-−+*/%=<>^]){_VALUE}\s*(?:\*\*|//|==|!=|<=|>=|->|=>|[-−+*/%=<>^×÷→])\s*{_VALUE}",
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\[\d*\](?=[A-Za-z*])", " "),  # a Go slice or array type: []int, [2]int
+        (rf"(?<![\w)\]])[-−]\s*(?={_VALUE})", " "),  # unary minus: -123
+        (r"(?<![\w\])])\[\]", " 0 "),  # an empty list ({} is also an empty block of code)
+        (rf"(?<![\w\])])[\[({{]\s*{_VALUE}(?:\s*[,;]\s*{_VALUE})*\s*,?\s*[\])}}]", " 0 "),  # [4.0, 3, 1.7], (2, 5)
+        (rf"(?<![\w.])[A-Za-z_]\w*\((?:\s*{_VALUE}(?:\s*,\s*{_VALUE})*)?\s*\)", " 0 "),  # fibfib(5), f([1, -2])
+        (rf"{_VALUE}\s*!(?!=)", " 0 "),  # factorial: 4!
         # 24 * 6 = 144, 0-9 (but not the "2 + 1" of "i / 2 + 1")
-        rf"{_VALUE}\s*(?:=|->|=>|→)\s*[A-Za-z]\w*\b",  # a value table: 1000 = M, 4 -> four
+        (rf"(?<![-−+*/%=<>^]\s)(?<![-−+*/%=<>^]){_VALUE}\s*(?:\*\*|//|==|!=|<=|>=|->|=>|[-−+*/%=<>^×÷→])\s*{_VALUE}", " 0 "),
+        (rf"{_VALUE}\s*(?:=|->|=>|→)\s*[A-Za-z]\w*\b", " 0 "),  # a value table: 1000 = M, 4 -> four
+        # the inputs of an example: "n = 7 with x = 34, y = 12 gives 34", "n=2 → 1", "(with k = 3)"
+        (rf"\b[A-Za-z_]\w*\s*=\s*{_VALUE}(?=\s*(?:,\s*[A-Za-z_]\w*\s*=\s*{_VALUE}\s*)*(?:with\b|and\b|{_EXAMPLE_RESULT}))", " 0 "),
+        (rf"\b(for|with|when|e\.g\.|i\.e\.)\s+[A-Za-z_]\w*\s*=\s*{_VALUE}", r" \1 0 "),
     )
 ]
 
@@ -459,9 +474,8 @@ _VALUE_REDUCTIONS = [
 def _values_as_literals(line: str, source: _Source) -> str:
     """``line`` with the values it quotes or computes (see :data:`_VALUE_REDUCTIONS`) replaced by ``0``."""
     line = _QUOTED.sub(lambda match: match.group() if _is_code(match.group(2)) else " 0 ", line)
-    if source.string_words:  # "M = 1000" when M is one of the code's strings
-        words = "|".join(re.escape(word) for word in sorted(source.string_words, key=len, reverse=True))
-        line = re.sub(rf"(?i)\b(?:{words})\s*(?:=|->|=>|→)\s*(?={_VALUE})", " ", line)
+    if source.string_value_key:  # "M = 1000" when M is one of the code's strings
+        line = source.string_value_key.sub(" ", line)
     previous = None
     while line != previous:  # nested values reduce from the inside out; every step removes a symbol or word
         previous = line
@@ -470,9 +484,20 @@ def _values_as_literals(line: str, source: _Source) -> str:
     return line
 
 
+def _line_syntax(line: str, source: _Source) -> float:
+    """The code-syntax weight of a prose line, its values aside; a line without one prose word (only the
+    code's names and keywords, or names like ``v2``) that has any syntax is code through and through."""
+    line = _values_as_literals(line, source)
+    weight = _syntax_weight(line)
+    words = (word.lower() for word in re.findall(r"[A-Za-z_]\w*", line))
+    if weight and not any(word.isalpha() and len(word) > 1 and word not in source.names for word in words):
+        weight += 1.0
+    return weight
+
+
 def _is_code(text: str) -> bool:
     """Whether a quoted text is code rather than a value: several names joined by code syntax."""
-    return len(re.findall(r"[A-Za-z_]\w*", text)) > 1 and _syntax_weight(text) > 0
+    return len(re.findall(r"[A-Za-z_]\w*", text)) > 1 and _syntax_weight(text) >= 1.0
 
 
 def _syntax_weight(line: str) -> float:
@@ -530,7 +555,8 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
         if re.match(r"^(?: {4,}|\t)", line) and not _LIST_MARKER.match(line) and _syntax_weight(line) >= 1.0:
             return "indented_code"
     prose_lines = [_prose_line(line) for line in lines]
-    for line in prose_lines:
+    # Both as prose and as written: emphasis markers are also the stars of "*args, **kwargs".
+    for line in prose_lines + [_LIST_MARKER.sub("", line) for line in lines]:
         stripped = _strip_line(line)
         if stripped in source.whole_lines:
             return "copied_line"
@@ -551,7 +577,7 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
         )
     ):
         return "inline_code"
-    line_weights = [_syntax_weight(_values_as_literals(line, source)) for line in prose_lines]
+    line_weights = [_line_syntax(line, source) for line in prose_lines]
     if max(line_weights) >= config.max_line_syntax or sum(line_weights) >= config.max_doc_syntax:
         return "code_syntax"
     prose = " ".join(prose_lines)
