@@ -3,8 +3,10 @@
 ``check(doc, code, language)`` runs three passes:
 
 1. **Rewrites** that make a documentation usable: a chatty preamble/epilogue, one wrapper (the whole
-   text in a ``` fence, in docstring quotes, or written as comment lines), non-canonical section
-   headers and a wrong section order are fixed. Any rewrite caps the score at 0.5.
+   text in a ``` fence, in docstring quotes, or written as comment lines), markdown layout (a title
+   heading, horizontal rules), non-canonical section headers (``**Parameters:**``, ``### Behavior``,
+   ``Args:``) and a wrong section order are fixed. Any rewrite caps the score at 0.5: the content is
+   kept, the format was not followed (names in backticks and emphasis inside the text are no rewrite).
 2. **Rejections** (score 0): empty, too long, JSON, not prose, too short, repetitive — and *leaking
    code*, the shortcut a policy finds first when its reward is reconstruction similarity: fenced or
    indented code, lines copied from the source, long runs of the source's tokens, long `inline code`,
@@ -12,6 +14,11 @@
    ("set total to total plus the price"). The last is found by a local alignment (Smith-Waterman) of
    the documentation's tokens (spelled-out operators turned into symbols) with the source's tokens,
    once with exact tokens and once with identifiers abstracted away (renamed variables).
+   *Precision is not a leak*: values — quoted literals and character sets ('2', 'B', "aeiou"), lists
+   of constants, example calls with constant arguments, arithmetic on numbers ("-1 + 2 + 3 = 4"),
+   example inputs ("n = 7 gives 34"), value tables ("1000 = M") — count as no code syntax, names and
+   values in backticks are not inline code, a run of the source's tokens leaks only when it holds
+   names, keywords or operators, and "the dot" names a character rather than reading code aloud.
 3. **Structure**: the sections of :mod:`batcoder.prompts` — a missing required section is a
    rejection, a missing optional one caps the score at 0.5.
 
