@@ -204,6 +204,7 @@ class _Source:
     long_lines: tuple[str, ...]  # whitespace-free lower-cased lines of at least embedded_line_min_tokens
     runs: frozenset[tuple[str, ...]]  # the max_token_run-grams of the tokens that spell code (see _CODE_RUN_MIN)
     string_value_key: re.Pattern | None  # "M = " where M is a word found only in the code's strings: a value table
+    self_call: re.Pattern | None  # "f(k - 1)" where f is a function the code defines: math notation for it
 
 
 # A run of source tokens leaks only if this many of them are names, keywords or operators: a run of
@@ -278,10 +279,18 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
         runs=frozenset(
             tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1) if sum(spells_code[i : i + n]) >= _CODE_RUN_MIN
         ),
+        self_call=_self_call_pattern({function.name for function in language.functions(code)}),
         string_value_key=_value_key_pattern(
             {token for token, kind in zip(tokens, classes) if kind == STRING and token[:1].isalpha()} - code_words
         ),
     )
+
+
+def _self_call_pattern(names: set[str]) -> re.Pattern | None:
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])({alternatives})\(([^()]*)\)")
 
 
 def _value_key_pattern(words: set[str]) -> re.Pattern | None:
@@ -458,6 +467,8 @@ def _prose_line(line: str) -> str:
 # statement or an expression over the code's names still does.
 _VALUE = r"(?:(?<![\w.])\d+(?:\.\d+)?(?![\w.]\w)|\.\.\.|…|\[\]|(?<!\w)(?:[Tt]rue|[Ff]alse|None|nil|null)\b)"
 _QUOTED = re.compile(r"""(?<![\w'"])(['"])([^'"\n]{0,40}?)\1(?![\w'"])""")
+# A group written with math symbols no programming language uses ("(i·(i+1)/2)", "(n − 1)!") is math.
+_MATH_GROUP = re.compile(r"\((?:[^()\n]|\([^()\n]*\))*[·×÷−≤≥≠√⌊⌋](?:[^()\n]|\([^()\n]*\))*\)")
 _EXAMPLE_RESULT = r"(?:gives|give|returns|return|yields|produces|results|is|->|=>|→|:|\))"
 _VALUE_REDUCTIONS = [
     (re.compile(pattern), replacement)
@@ -473,7 +484,11 @@ _VALUE_REDUCTIONS = [
         (rf"{_VALUE}\s*(?:=|->|=>|→)\s*[A-Za-z]\w*\b", " 0 "),  # a value table: 1000 = M, 4 -> four
         # the inputs of an example: "n = 7 with x = 34, y = 12 gives 34", "n=2 → 1", "(with k = 3)"
         (rf"\b[A-Za-z_]\w*\s*=\s*{_VALUE}(?=\s*(?:,\s*[A-Za-z_]\w*\s*=\s*{_VALUE}\s*)*(?:with\b|and\b|{_EXAMPLE_RESULT}))", " 0 "),
-        (rf"\b(for|with|when|e\.g\.|i\.e\.)\s+[A-Za-z_]\w*\s*=\s*{_VALUE}", r" \1 0 "),
+        # ... and its conditions: "for k >= 3", "when n = 0" (not "if"/"while": those are code keywords too)
+        (rf"\b(for|with|when|where|e\.g\.|i\.e\.)\s+[A-Za-z_]\w*\s*(?:==|!=|<=|>=|[=<>])\s*{_VALUE}", r" \1 0 "),
+        # a list of examples: "'ab' gives 'ba'; 'abc' gives 'cba'"
+        (rf"{_VALUE}\s*(?:gives|give|returns|yields|produces|becomes)\s*{_VALUE}", " 0 "),
+        (rf"{_VALUE}\s*;\s*{_VALUE}", " 0 "),
     )
 ]
 
@@ -483,6 +498,9 @@ def _values_as_literals(line: str, source: _Source) -> str:
     line = _QUOTED.sub(lambda match: match.group() if _is_code(match.group(2)) else " 0 ", line)
     if source.string_value_key:  # "M = 1000" when M is one of the code's strings
         line = source.string_value_key.sub(" ", line)
+    if source.self_call:  # whether "f(k-1) + f(k-2)" is the code's own expression is the alignment's call
+        line = source.self_call.sub(r" \1 \2 ", line)
+    line = _MATH_GROUP.sub(" 0 ", line)
     previous = None
     while line != previous:  # nested values reduce from the inside out; every step removes a symbol or word
         previous = line
@@ -496,7 +514,7 @@ def _line_syntax(line: str, source: _Source) -> float:
     code's names and keywords, or names like ``v2``) that has any syntax is code through and through."""
     line = _values_as_literals(line, source)
     weight = _syntax_weight(line)
-    words = (word.lower() for word in re.findall(r"[A-Za-z_]\w*", line))
+    words = (_canonical(word) for word in re.findall(r"[A-Za-z_]\w*", line))
     if weight and not any(word.isalpha() and len(word) > 1 and word not in source.names for word in words):
         weight += 1.0
     return weight

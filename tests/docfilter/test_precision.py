@@ -731,3 +731,57 @@ def test_a_heading_that_is_the_summary_is_kept_as_the_summary():
     doc = issue_doc("Count the characters.")
     result = check("### " + doc, HEX_KEY, "python")
     assert (result.score, result.reason, result.doc) == (0.5, "rewritten:markdown", doc)
+
+
+FIBFIB_ITERATIVE = '''func fibfib(n int) int {
+	if n < 2 {
+		return 0
+	}
+	a, b, c := 0, 0, 1
+	for i := 2; i < n; i++ {
+		a, b, c = b, c, a+b+c
+	}
+	return c
+}
+'''
+RECURRENCE = "The terms are fibfib(0) = 0, fibfib(1) = 0, fibfib(2) = 1 and fibfib(k) = fibfib(k-1) + fibfib(k-2) + fibfib(k-3) for k >= 3."
+
+
+def test_a_recurrence_in_math_notation_documents_an_iterative_function():
+    assert check(issue_doc(RECURRENCE), FIBFIB_ITERATIVE, "go").reason == "ok"
+
+
+def test_the_same_recurrence_is_the_code_of_a_recursive_function():
+    result = check(issue_doc(RECURRENCE), FIBFIB, "python")
+    assert result.score == 0.0 and result.reason.startswith("leak:"), result.reason
+
+
+@pytest.mark.parametrize(
+    "language,code,step",
+    [
+        ("go", GO_PARSE_MUSIC, "Examples: n=5 gives [1, 2, 6, 24, 15]; n=7 gives [1, 2, 6, 24, 15, 720, 28]; n=1 gives [1]; n=3 gives [1, 2, 6]."),
+        ("python", FILE_NAME_CHECK, 'Examples: "example.txt" → "Yes"; "1example.dll" → "No"; "MY16FILE3.exe" → "Yes"; "all.exe.txt" → "No".'),
+        ("go", GO_PARSE_MUSIC, "If i is even, append the factorial (1·2·…·i); if i is odd, append the sum (i·(i+1)/2)."),
+        ("go", GO_PARSE_MUSIC, "Accept a []int or a [2]int and return a []string, or [] when there is nothing, true or false otherwise."),
+    ],
+    ids=["example_inputs", "example_list", "unicode_math", "go_types"],
+)
+def test_examples_math_and_types_are_documentation(language, code, step):
+    assert check(issue_doc(step), code, language).reason == "ok"
+
+
+@pytest.mark.parametrize(
+    "language,code,doc",
+    [
+        ("ruby", "def initialize\n  @vertices = {}\n  @log = Log.new\nend\n",
+         "Initializes an empty dependency graph.\nBehavior:\n1. v2 = {}\n2. v3 = v4.v5\n3. end"),
+        ("go", "func (w *appendSliceWriter) WriteString(s string) (int, error) {\n\t*w = append(*w, s...)\n\treturn len(s), nil\n}\n",
+         "WriteString appends a string to the buffer.\nBehavior:\n1. *v1 = v3(*v1, v2...)\n2. return v4(v2), nil\n3. }"),
+        ("python", "def call(*popenargs, timeout=None, **kwargs):\n    with Popen(*popenargs, **kwargs) as p:\n        return p.wait(timeout=timeout)\n",
+         "Run a command and wait for it.\nBehavior:\n1. Wait for the command to complete.\n2. Then def call(*popenargs, timeout=None, **kwargs):"),
+    ],
+    ids=["ruby_renamed_statements", "go_renamed_statements", "signature_with_stars"],
+)
+def test_short_code_without_prose_is_still_a_leak(language, code, doc):
+    result = check(doc, code, language)
+    assert result.score == 0.0 and result.reason.startswith("leak:"), result.reason
