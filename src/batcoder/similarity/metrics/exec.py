@@ -1,0 +1,484 @@
+"""Execution equivalence: the share of generated inputs on which the candidate returns what the
+reference returns.
+
+S(c, c') = |{x : c(x) ok, c'(x) ok, c(x) == c'(x)}| / |{x : c(x) ok}|, over inputs generated from the
+*reference's* signature by :mod:`batcoder.world.values` (the world's input generator, so world
+programs get the inputs they were written for):
+
+* Python: the type hints (``int``, ``float``, ``bool``, ``str``, ``list[...]``/``List[...]`` of those);
+* Go: the parameter types (``int``, ``float64``, ``bool``, ``string``, slices of those), one result;
+* Ruby has no types: a world program's are read from the generator's templates its body matches
+  (:func:`batcoder.world.program.argument_types`); otherwise each parameter's type is inferred from
+  how the body uses it (``x.map``/``.select`` → list, ``x.split``/``.upcase`` → string,
+  ``x.abs``/``x % 2``/``(0...x)`` → integer).
+
+Both functions run in the sandbox (:class:`batcoder.sandbox.SandboxPool`: Python in a fork of the
+worker's interpreter, the cheapest safe run), each in one program that calls it on every input and
+prints one result per input (an exception on one input fails that input only; a hang or a compile
+error fails them all). Outputs are compared as the language prints them (Python ``repr``, Ruby
+``inspect``, Go ``%v`` as MultiPL-E's tests compare). Reference runs are cached.
+
+**Not exercisable** — no supported signature, a type that cannot be inferred, a reference that fails
+on every input: the score falls back to CSSG for that pair (so a real corpus keeps the paper's reward
+where execution cannot say anything, instead of a reward of 0 that would steer training towards
+exercisable functions), and the pair is counted with its reason in :func:`stats`.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import hashlib
+import json
+import random
+import re
+import secrets
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+
+from batcoder.similarity.base import Metric
+
+INPUTS = 16  # generated inputs per reference
+TIMEOUT_S = {"python": 10.0, "ruby": 10.0, "go": 30.0}  # per run (all inputs); Go compiles first
+CACHE_SIZE = 4096
+FALLBACK_METRIC = "cssg"
+
+_STATS: Counter = Counter()
+_REASONS: Counter = Counter()
+
+
+def stats() -> dict:
+    """Pairs scored in this process: how many were exercised, how many fell back, and why."""
+    return {"pairs": _STATS["pairs"], "exercised": _STATS["exercised"], "not_exercisable": _STATS["not_exercisable"],
+            "reasons": dict(_REASONS)}
+
+
+def reset_stats() -> None:
+    _STATS.clear()
+    _REASONS.clear()
+
+
+class NotExercisable(Exception):
+    """Why inputs cannot be generated for (or run on) a reference."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Signatures
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    types: tuple[str, ...]  # batcoder.world.values type names
+
+
+_PY_TYPES = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
+
+
+def _python_type(node: ast.expr | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Name):
+        return _PY_TYPES.get(node.id)
+    if isinstance(node, ast.Subscript):
+        base = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
+        element = _python_type(node.slice)
+        if base in ("list", "List") and element in _PY_TYPES.values():
+            return f"list[{element}]"
+    if isinstance(node, ast.Attribute):
+        return _PY_TYPES.get(node.attr)
+    return None
+
+
+def _python_signature(code: str) -> Signature:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        raise NotExercisable("python: reference does not parse") from None
+    functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not functions:
+        raise NotExercisable("python: no top-level function")
+    function = functions[0]
+    arguments = function.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+        raise NotExercisable("python: variadic or keyword-only parameters")
+    types = []
+    for argument in arguments.args:
+        type_name = _python_type(argument.annotation)
+        if type_name is None:
+            raise NotExercisable("python: parameter without a supported type hint")
+        types.append(type_name)
+    return Signature(function.name, tuple(types))
+
+
+_GO_FUNC = re.compile(r"^func\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*([^{]*)\{", re.M)
+_GO_TYPES = {"int": "int", "float64": "float", "bool": "bool", "string": "str"}
+
+
+def _go_type(text: str) -> str | None:
+    text = text.strip()
+    if text.startswith("[]"):
+        element = _GO_TYPES.get(text[2:].strip())
+        return f"list[{element}]" if element else None
+    return _GO_TYPES.get(text)
+
+
+def _go_signature(code: str) -> Signature:
+    match = _GO_FUNC.search(code)
+    if not match:
+        raise NotExercisable("go: no top-level function")
+    name, parameters, result = match.groups()
+    if not result.strip() or result.strip().startswith("(") or _go_type(result) is None:
+        raise NotExercisable("go: not one result of a supported type")
+    types: list[str] = []
+    pending = 0  # names waiting for a type ("a, b int")
+    for part in filter(None, (p.strip() for p in parameters.split(","))):
+        pieces = part.split(None, 1)
+        if len(pieces) == 1:
+            pending += 1
+            continue
+        type_name = _go_type(pieces[1])
+        if type_name is None:
+            raise NotExercisable("go: unsupported parameter type")
+        types += [type_name] * (pending + 1)
+        pending = 0
+    if pending:
+        raise NotExercisable("go: unsupported parameter list")
+    return Signature(name, tuple(types))
+
+
+_RUBY_DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*[?!]?)\s*(?:\(([^()]*)\)|([^\n;]*))", re.M)
+_RUBY_LIST = r"each|each_with_index|each_cons|each_slice|map|select|reject|sort|sort_by|sum|uniq|max|min|first|last|drop|take|zip|inject|reduce|push|pop|flatten|group_by|partition|min_by|max_by|tally|combination|each_index"
+_RUBY_STRING = r"upcase|downcase|capitalize|split|chars|gsub|sub|delete|strip|lstrip|rstrip|start_with\?|end_with\?|tr|bytes|swapcase|center|ljust|rjust|squeeze|lines|scan|ord"
+_RUBY_INT = r"abs|digits|times|even\?|odd\?|upto|downto|to_s\(2\)|gcd|lcm|pred|succ|zero\?|positive\?|negative\?|divmod|fdiv"
+
+
+def _ruby_parameter_type(name: str, body: str) -> str | None:
+    n = re.escape(name)
+    if re.search(rf"\b{n}\.(?:{_RUBY_STRING})\b", body) or re.search(rf"\b{n}\.(?:count|index|include\?)\(\s*['\"]", body):
+        return "str"
+    if re.search(rf"\b{n}\[\s*-?\d+\s*,", body):  # s[0, n]: how Ruby code (and the world) slices a string
+        return "str"
+    if re.search(rf"\b{n}\.(?:{_RUBY_LIST})\b", body) or re.search(rf"\b{n}\.(?:count|index|find_index)\s*\{{", body):
+        return "list[int]"
+    if (re.search(rf"\b{n}\.(?:{_RUBY_INT})\b", body) or re.search(rf"\(\s*-?\d+\s*\.\.\.?\s*{n}\s*\)", body)
+            or re.search(rf"\b{n}\s*(?:%|\*\*?|/|-|\+|<=?|>=?)\s*-?\w", body)
+            or re.search(rf"\b\w+\s*(?:%|-|\+|\*|<=?|>=?)\s*{n}\b", body)
+            or re.search(rf"\[[^\]\n]*\b{n}\b[^\]\n]*\]", body)  # an index or a bound: x[n], [v, n].min
+            or re.search(rf"\.(?:first|last|drop|take|each_slice|each_cons|rotate|sample)\(\s*{n}\s*\)", body)):
+        return "int"
+    return None
+
+
+def _ruby_signature(code: str) -> Signature:
+    from batcoder.world.program import argument_types
+
+    match = _RUBY_DEF.search(code)
+    if not match:
+        raise NotExercisable("ruby: no method definition")
+    name = match.group(1)
+    parameters = [p.strip() for p in (match.group(2) if match.group(2) is not None else match.group(3)).split(",") if p.strip()]
+    world_types = argument_types(code, "ruby")  # a world program: its generator's types
+    if world_types is not None and len(world_types) == len(parameters):
+        return Signature(name, tuple(world_types))
+    body = code[match.end():]
+    types = []
+    for parameter in parameters:
+        if not re.fullmatch(r"[a-z_]\w*", parameter):
+            raise NotExercisable("ruby: default, splat or keyword parameters")
+        type_name = _ruby_parameter_type(parameter, body)
+        if type_name is None:
+            raise NotExercisable("ruby: cannot infer a parameter's type from its use")
+        types.append(type_name)
+    return Signature(name, tuple(types))
+
+
+_SIGNATURES = {"python": _python_signature, "go": _go_signature, "ruby": _ruby_signature}
+
+
+def signature(code: str, language: str) -> Signature:
+    """The reference's entry function and its parameter types, or :class:`NotExercisable`."""
+    reader = _SIGNATURES.get(language)
+    if reader is None:
+        raise NotExercisable(f"{language}: no execution support")
+    return reader(code)
+
+
+def inputs_for(code: str, types: tuple[str, ...]) -> list[tuple]:
+    """The inputs a reference is exercised on (seeded by its code: the same every time)."""
+    from batcoder.world.values import random_inputs
+
+    rng = random.Random(hashlib.sha256(code.encode("utf-8", "replace")).hexdigest())
+    return random_inputs(list(types), rng, INPUTS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drivers. Python and Ruby run several functions in one program, each in a forked child (its own
+# namespace, CPU limit and crash), printing ``prefix [function, "ok <output>" | "error <kind>"]`` per
+# input and ``prefix [function, "done"]`` once it ended; Go compiles one function per program.
+
+CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock TIMEOUT_S
+
+
+def _python_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
+    return f"""import json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
+for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_json.loads({json.dumps(functions)!r})):
+    _batcoder_pid = _batcoder_os.fork()
+    if _batcoder_pid == 0:
+        try:
+            _batcoder_hard = _batcoder_resource.getrlimit(_batcoder_resource.RLIMIT_CPU)[1]
+            _batcoder_soft = {CPU_LIMIT_S} if _batcoder_hard == _batcoder_resource.RLIM_INFINITY else min({CPU_LIMIT_S}, _batcoder_hard)
+            _batcoder_resource.setrlimit(_batcoder_resource.RLIMIT_CPU, (_batcoder_soft, _batcoder_hard))
+            _batcoder_namespace = {{}}
+            exec(compile(_batcoder_source, "<function>", "exec"), _batcoder_namespace)
+            _batcoder_function = _batcoder_namespace[_batcoder_name]
+            for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
+                try:
+                    _batcoder_result = "ok " + repr(_batcoder_function(*_batcoder_arguments))
+                except Exception as _batcoder_error:
+                    _batcoder_result = "error " + type(_batcoder_error).__name__
+                print({prefix!r} + _batcoder_json.dumps([_batcoder_index, _batcoder_result]), flush=True)
+        except BaseException:
+            pass
+        finally:
+            _batcoder_os._exit(0)
+    _batcoder_os.waitpid(_batcoder_pid, 0)
+    print({prefix!r} + _batcoder_json.dumps([_batcoder_index, "done"]), flush=True)
+"""
+
+
+def _ruby_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
+    return f"""require 'json'
+batcoder_inputs = JSON.parse({json.dumps(json.dumps(inputs))})
+JSON.parse({json.dumps(json.dumps(functions))}).each_with_index do |(batcoder_source, batcoder_name), batcoder_index|
+  batcoder_pid = fork do
+    begin
+      batcoder_hard = Process.getrlimit(:CPU)[1]
+      Process.setrlimit(:CPU, batcoder_hard == Process::RLIM_INFINITY ? {CPU_LIMIT_S} : [{CPU_LIMIT_S}, batcoder_hard].min, batcoder_hard)
+      batcoder_module = Module.new
+      batcoder_module.module_eval(batcoder_source)
+      batcoder_object = Object.new.extend(batcoder_module)
+      batcoder_inputs.each do |batcoder_arguments|
+        batcoder_result = begin
+          "ok " + batcoder_object.send(batcoder_name, *batcoder_arguments).inspect
+        rescue StandardError, SystemStackError => batcoder_error
+          "error " + batcoder_error.class.name
+        end
+        STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, batcoder_result]))
+      end
+    rescue Exception
+    end
+    STDOUT.flush
+    exit!(0)
+  end
+  Process.wait(batcoder_pid)
+  STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, "done"]))
+  STDOUT.flush
+end
+"""
+
+
+_GO_IMPORTS = re.compile(r'^import\s*(?:\(\s*([^)]*)\)|("[^"]+"))', re.M)
+_GO_KNOWN_PACKAGES = ("strings", "sort", "strconv", "math", "unicode", "bytes")
+
+
+def _go_driver(functions: list[tuple[str, str]], inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
+    from batcoder.world.values import literal
+
+    ((code, name),) = functions
+    imported = set()
+    for block, single in _GO_IMPORTS.findall(code):
+        imported.update(re.findall(r'"([^"]+)"', block or single))
+    body = _GO_IMPORTS.sub("", re.sub(r"^package\s+\w+\s*$", "", code, flags=re.M))
+    packages = {p for p in imported | set(_GO_KNOWN_PACKAGES) if re.search(rf"\b{re.escape(p.split('/')[-1])}\.", body)}
+    packages |= {"fmt", "testing"}
+    calls = "".join(
+        f"\tbatcoderRun(func() interface{{}} {{ return {name}({', '.join(literal(a, 'go', t) for a, t in zip(arguments, types))}) }})\n"
+        for arguments in inputs
+    )
+    imports = "".join(f'\t"{p}"\n' for p in sorted(packages))
+    return f"""package batcoder_exec_test
+
+import (
+{imports})
+
+{body}
+
+func batcoderRun(call func() interface{{}}) {{
+	result := "error panic"
+	func() {{
+		defer func() {{ recover() }}()
+		result = "ok " + fmt.Sprintf("%v", call())
+	}}()
+	fmt.Printf("%s[0, %q]\\n", {json.dumps(prefix)}, result)
+}}
+
+func TestBatcoderExec(t *testing.T) {{
+{calls}	fmt.Printf("%s[0, \\"done\\"]\\n", {json.dumps(prefix)})
+}}
+"""
+
+
+def _driver(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
+    """The program that runs ``functions`` ((code, entry name) pairs) on ``inputs``; ``prefix`` is
+    random per run, so a function cannot print results of its own."""
+    if language == "python":
+        return _python_driver(functions, inputs, prefix)
+    if language == "ruby":
+        return _ruby_driver(functions, inputs, prefix)
+    return _go_driver(functions, inputs, types, prefix)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+_pool = None
+_pool_lock = threading.Lock()
+_cache: OrderedDict = OrderedDict()
+
+
+def _sandbox():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from batcoder.sandbox import Limits, SandboxPool
+
+            _pool = SandboxPool(1, limits=Limits(timeout_s=max(TIMEOUT_S.values()), memory_mb=1024))
+            atexit.register(_pool.close)
+        return _pool
+
+
+def _cache_key(code: str, language: str, name: str, inputs: list[tuple]) -> str:
+    return hashlib.sha256(json.dumps([code, language, name, inputs]).encode("utf-8", "replace")).hexdigest()
+
+
+def _run_batch(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types) -> list[list[str | None] | None]:
+    """One sandbox run of ``functions``; an entry is ``None`` for a function the run never finished
+    (the run died or timed out during or before it)."""
+    prefix = f"batcoder-exec-{secrets.token_hex(8)} "
+    result = _sandbox().run(_driver(functions, language, inputs, types, prefix), language, timeout_s=TIMEOUT_S[language])
+    printed: dict[int, list[str | None]] = {}
+    finished: set[int] = set()
+    for line in result.stdout.splitlines():
+        if not line.startswith(prefix):
+            continue
+        try:
+            index, text = json.loads(line[len(prefix):])
+        except (ValueError, TypeError):
+            continue
+        if text == "done":
+            finished.add(index)
+        else:
+            printed.setdefault(index, []).append(text[3:] if text.startswith("ok ") else None)
+    outputs: list[list[str | None] | None] = []
+    for index in range(len(functions)):
+        got = (printed.get(index, []) + [None] * len(inputs))[: len(inputs)]
+        outputs.append(got if index in finished else None)
+    first_unfinished = next((i for i, out in enumerate(outputs) if out is None), None)
+    if first_unfinished is not None:  # the function the run died in: what it printed, the rest failed
+        outputs[first_unfinished] = (printed.get(first_unfinished, []) + [None] * len(inputs))[: len(inputs)]
+    return outputs
+
+
+def run_functions(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...]) -> list[list[str | None]]:
+    """For each (code, entry name): each input's printed output (``None`` where it failed), cached.
+    Python and Ruby share one sandbox run (a function that takes the run down costs a rerun of the
+    functions after it); Go compiles each function in its own run."""
+    keys = [_cache_key(code, language, name, inputs) for code, name in functions]
+    pending = list(dict.fromkeys(key for key in keys if key not in _cache))
+    by_key = dict(zip(keys, functions))
+    while pending:
+        batch = pending[:1] if language == "go" else pending
+        for key, outputs in zip(batch, _run_batch([by_key[key] for key in batch], language, inputs, types)):
+            if outputs is not None:
+                _cache[key] = outputs
+        pending = [key for key in pending if key not in _cache]
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return [_cache[key] for key in keys]
+
+
+def _entry_name(candidate: str, language: str, wanted: str) -> str | None:
+    from batcoder.languages import get_language
+
+    names = [f.name for f in get_language(language).functions(candidate) if not f.nested]
+    return wanted if wanted in names else (names[0] if names else None)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    exercised: int  # inputs on which the reference ran
+    equal: int  # of those, inputs on which the candidate returned the same
+    reason: str | None = None  # why the reference could not be exercised (then exercised == 0)
+
+
+def _compare_group(reference: str, candidates: list[str], language: str) -> list[Comparison]:
+    try:
+        sig = signature(reference, language)
+    except NotExercisable as error:
+        return [Comparison(0, 0, str(error))] * len(candidates)
+    inputs = inputs_for(reference, sig.types)
+    names = [_entry_name(candidate, language, sig.name) for candidate in candidates]
+    runnable = [(candidate, name) for candidate, name in zip(candidates, names) if name is not None]
+    expected, *outputs = run_functions([(reference, sig.name)] + runnable, language, inputs, sig.types)
+    exercised = [i for i, output in enumerate(expected) if output is not None]
+    if not exercised:
+        return [Comparison(0, 0, f"{language}: reference fails on every input")] * len(candidates)
+    results, next_output = [], iter(outputs)
+    for name in names:
+        got = next(next_output) if name is not None else [None] * len(inputs)
+        results.append(Comparison(len(exercised), sum(got[i] == expected[i] for i in exercised)))
+    return results
+
+
+def compare(reference: str, candidate: str, language: str) -> Comparison:
+    return _compare_group(reference, [candidate], language)[0]
+
+
+def _score(reference: str, candidate: str, language: str, comparison: Comparison) -> float:
+    _STATS["pairs"] += 1
+    if comparison.reason is not None:
+        _STATS["not_exercisable"] += 1
+        _REASONS[comparison.reason] += 1
+        from batcoder.similarity import similarity
+
+        return similarity(reference, candidate, language, FALLBACK_METRIC)
+    _STATS["exercised"] += 1
+    return comparison.equal / comparison.exercised
+
+
+def score(reference: str, candidate: str, language: str) -> float:
+    return _score(reference, candidate, language, compare(reference, candidate, language))
+
+
+def score_many(pairs: list[tuple[str, str, str]]) -> list[float]:
+    """Scores of (reference, candidate, language) pairs; the candidates of one reference run together."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, (reference, _, language) in enumerate(pairs):
+        groups.setdefault((reference, language), []).append(index)
+    scores = [0.0] * len(pairs)
+    for (reference, language), indices in groups.items():
+        candidates = [pairs[i][1] for i in indices]
+        for index, candidate, comparison in zip(indices, candidates, _compare_group(reference, candidates, language)):
+            scores[index] = _score(reference, candidate, language, comparison)
+    return scores
+
+
+def explain(reference: str, candidate: str, language: str) -> str:
+    comparison = compare(reference, candidate, language)
+    if comparison.reason is not None:
+        return f"not exercisable ({comparison.reason}); {FALLBACK_METRIC} fallback: {score(reference, candidate, language):.6f}"
+    return (f"{comparison.equal}/{comparison.exercised} generated inputs give equal outputs "
+            f"(score {comparison.equal / comparison.exercised:.6f})")
+
+
+METRIC = Metric(
+    name="exec",
+    score=score,
+    symmetric=False,
+    description="share of inputs (generated from the reference's signature) on which both run and agree; CSSG where not exercisable",
+    explain=explain,
+    score_many=score_many,
+)
