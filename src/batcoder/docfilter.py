@@ -3,8 +3,10 @@
 ``check(doc, code, language)`` runs three passes:
 
 1. **Rewrites** that make a documentation usable: a chatty preamble/epilogue, one wrapper (the whole
-   text in a ``` fence, in docstring quotes, or written as comment lines), non-canonical section
-   headers and a wrong section order are fixed. Any rewrite caps the score at 0.5.
+   text in a ``` fence, in docstring quotes, or written as comment lines), markdown layout (a title
+   heading, horizontal rules), non-canonical section headers (``**Parameters:**``, ``### Behavior``,
+   ``Args:``) and a wrong section order are fixed. Any rewrite caps the score at 0.5: the content is
+   kept, the format was not followed (names in backticks and emphasis inside the text are no rewrite).
 2. **Rejections** (score 0): empty, too long, JSON, not prose, too short, repetitive — and *leaking
    code*, the shortcut a policy finds first when its reward is reconstruction similarity: fenced or
    indented code, lines copied from the source, long runs of the source's tokens, long `inline code`,
@@ -12,13 +14,18 @@
    ("set total to total plus the price"). The last is found by a local alignment (Smith-Waterman) of
    the documentation's tokens (spelled-out operators turned into symbols) with the source's tokens,
    once with exact tokens and once with identifiers abstracted away (renamed variables).
+   *Precision is not a leak*: values — quoted literals and character sets ('2', 'B', "aeiou"), lists
+   of constants, example calls with constant arguments, arithmetic on numbers ("-1 + 2 + 3 = 4"),
+   example inputs ("n = 7 gives 34"), value tables ("1000 = M") — count as no code syntax, names and
+   values in backticks are not inline code, a run of the source's tokens leaks only when it holds
+   names, keywords or operators, and "the dot" names a character rather than reading code aloud.
 3. **Structure**: the sections of :mod:`batcoder.prompts` — a missing required section is a
    rejection, a missing optional one caps the score at 0.5.
 
 The source's tokens come from its tree-sitter leaves, comments and docstrings stripped first (so
 repeating the original docstring is not a leak); the documentation is prose, so a regular-expression
 lexer cuts it into the same shapes. Reasons are short strings for counting: ``ok``;
-``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,headers,order}`` and
+``rewritten:{preamble,epilogue,fence,docstring_quotes,comment_markers,markdown,headers,order}`` and
 ``incomplete:missing_{parameters,returns}`` (score 0.5, several joined by ``,``);
 ``invalid:{empty,too_long,template,structured,not_prose,too_short,repetitive,duplicate_section,
 missing_summary,missing_behavior}`` and ``leak:{fenced_code,indented_code,copied_line,token_run,
@@ -151,11 +158,27 @@ _SPELLED_OUT = [
 
 # Punctuation read aloud: honest prose says "the price of each item", a leak says "item dot price".
 _READ_ALOUD = re.compile(
-    r"\b(?:dot(?! product)"
+    r"\b(?:dot(?! product)(?!-)"
     r"|(?:open|close|opening|closing) (?:paren|parenthesis|bracket|square bracket|brace|curly brace)"
     r"|(?:plus|minus|times) equals|equals equals|double equals|not equals)\b",
     re.I,
 )
+
+
+# "the dot", "an opening bracket": after one of these words the phrase names a character, it does not read code.
+_DETERMINERS = frozenset(
+    "a an the one each every any no its this that single first last second next previous matching "
+    "corresponding unmatched another same".split()
+)
+
+
+def _read_aloud_count(prose: str) -> int:
+    """How many code punctuation marks ``prose`` reads aloud ("item dot price", "open paren")."""
+    count = 0
+    for match in _READ_ALOUD.finditer(prose):
+        before = re.search(r"(\w+)\W*$", prose[: match.start()])
+        count += not (before and before.group(1).lower() in _DETERMINERS)
+    return count
 
 
 def _canonical(token: str) -> str:
@@ -176,9 +199,17 @@ class _Source:
     exact_weights: np.ndarray  # alignment weight of each token
     abstract_weights: np.ndarray  # alignment weight of each abstract token
     keywords: frozenset[str]  # the language keywords the code uses
+    names: frozenset[str]  # the keywords and identifiers of the code (lower-cased)
     whole_lines: frozenset[str]  # whitespace-free lines of at least copied_line_min_tokens tokens
     long_lines: tuple[str, ...]  # whitespace-free lower-cased lines of at least embedded_line_min_tokens
-    runs: frozenset[tuple[str, ...]]  # all max_token_run-grams of the tokens
+    runs: frozenset[tuple[str, ...]]  # the max_token_run-grams of the tokens that spell code (see _CODE_RUN_MIN)
+    string_value_key: re.Pattern | None  # "M = " where M is a word found only in the code's strings: a value table
+    self_call: re.Pattern | None  # "f(k - 1)" where f is a function the code defines: math notation for it
+
+
+# A run of source tokens leaks only if this many of them are names, keywords or operators: a run of
+# literals and punctuation (the list ['txt', 'exe', 'dll'] quoted in prose) is a value, not an implementation.
+_CODE_RUN_MIN = 3
 
 
 def _leaf_class(node: tree_sitter.Node, roles: SyntaxRoles, in_string: bool) -> str:
@@ -234,16 +265,39 @@ def _analyse_source(code: str, language_name: str, config: DocFilterConfig) -> _
         if len(line_tokens) >= config.embedded_line_min_tokens:
             long_lines.append(_strip_line(line).lower())
     n = config.max_token_run
+    spells_code = [kind in (IDENTIFIER, KEYWORD, OPERATOR) for kind in classes]
+    code_words = {token for token, kind in zip(tokens, classes) if kind != STRING}
     return _Source(
         tokens=tuple(tokens),
         abstract_tokens=tuple("<id>" if kind in (IDENTIFIER, STRING) else tok for tok, kind in zip(tokens, classes)),
         exact_weights=np.array([_EXACT_WEIGHTS[kind] for kind in classes]),
         abstract_weights=np.array([_ABSTRACT_WEIGHTS[kind] for kind in classes]),
         keywords=frozenset(token for token, kind in zip(tokens, classes) if kind == KEYWORD),
+        names=frozenset(token for token, kind in zip(tokens, classes) if kind in (KEYWORD, IDENTIFIER)),
         whole_lines=frozenset(whole_lines),
         long_lines=tuple(long_lines),
-        runs=frozenset(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)),
+        runs=frozenset(
+            tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1) if sum(spells_code[i : i + n]) >= _CODE_RUN_MIN
+        ),
+        self_call=_self_call_pattern({function.name for function in language.functions(code)}),
+        string_value_key=_value_key_pattern(
+            {token for token, kind in zip(tokens, classes) if kind == STRING and token[:1].isalpha()} - code_words
+        ),
     )
+
+
+def _self_call_pattern(names: set[str]) -> re.Pattern | None:
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])({alternatives})\(([^()]*)\)")
+
+
+def _value_key_pattern(words: set[str]) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?i)\b(?:{alternatives})\s*(?:=|->|=>|→)\s*(?={_VALUE})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +315,8 @@ _WHOLE_FENCE = re.compile(r"^(```|~~~)[^\n]*(?:\n|$)(.*?)(?:\n?\1\s*)?$", re.S)
 _QUOTES = re.compile(r'^[rbuRBU]?("""|\'\'\')\s*(.*?)\s*(?:\1)?\s*$', re.S)
 _RUBY_BLOCK = re.compile(r"^=begin[^\n]*\n(.*?)(?:\n=end\s*)?$", re.S)
 _BLOCK_COMMENT = re.compile(r"^/\*+\s*(.*?)\s*\*+/\s*$", re.S)
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+_TITLE = re.compile(r"^\s*#{1,6}\s+\S")
 _LINE_COMMENT = re.compile(r"^\s*(?:///?|#(?![#!])|--)\s?")
 
 _HEADER = re.compile(
@@ -314,6 +370,18 @@ def _unwrap(text: str) -> tuple[str, list[str]]:
     if kind:
         notes.append(kind)
         text = drop_chatter(text)
+    # Markdown layout that carries no content: horizontal rules, a heading that only names the function.
+    lines = [line for line in text.splitlines() if not _RULE.match(line)]
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    # The heading is a title only when a summary follows it; otherwise it is the summary.
+    if filled and _TITLE.match(lines[filled[0]]) and not _HEADER.match(lines[filled[0]]):
+        if len(filled) > 1 and not _HEADER.match(lines[filled[1]]):
+            del lines[filled[0]]
+        else:
+            lines[filled[0]] = lines[filled[0]].lstrip().lstrip("#").strip()
+    if lines != text.splitlines():
+        notes.append("markdown")
+        text = drop_chatter("\n".join(lines))
     return text.strip(), notes
 
 
@@ -393,6 +461,70 @@ def _prose_line(line: str) -> str:
     return re.sub(r"`+|(?<!\w)\*{1,2}(?=\S)|(?<=\S)\*{1,2}(?!\w)", " ", line).strip()
 
 
+# Values are documentation, not code: a quoted literal, a list of constants, an example call with constant
+# arguments, arithmetic on numbers ("-1 + 2 + 3 = 4", "4! * 3! = 144") and a value table ("1000 = M") are
+# rewritten to the number 0 before the line's code syntax is weighed, so precision costs nothing while a
+# statement or an expression over the code's names still does.
+_VALUE = r"(?:(?<![\w.])\d+(?:\.\d+)?(?![\w.]\w)|\.\.\.|…|\[\]|(?<!\w)(?:[Tt]rue|[Ff]alse|None|nil|null)\b)"
+_QUOTED = re.compile(r"""(?<![\w'"])(['"])([^'"\n]{0,40}?)\1(?![\w'"])""")
+# A group written with math symbols no programming language uses ("(i·(i+1)/2)", "(n − 1)!") is math.
+_MATH_GROUP = re.compile(r"\((?:[^()\n]|\([^()\n]*\))*[·×÷−≤≥≠√⌊⌋](?:[^()\n]|\([^()\n]*\))*\)")
+_EXAMPLE_RESULT = r"(?:gives|give|returns|return|yields|produces|results|is|->|=>|→|:|\))"
+_VALUE_REDUCTIONS = [
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\[\d*\](?=[A-Za-z*])", " "),  # a Go slice or array type: []int, [2]int
+        (rf"(?<![\w)\]])[-−]\s*(?={_VALUE})", " "),  # unary minus: -123
+        (r"(?<![\w\])])\[\]", " 0 "),  # an empty list ({} is also an empty block of code)
+        (rf"(?<![\w\])])[\[({{]\s*{_VALUE}(?:\s*[,;]\s*{_VALUE})*\s*,?\s*[\])}}]", " 0 "),  # [4.0, 3, 1.7], (2, 5)
+        (rf"(?<![\w.])[A-Za-z_]\w*\((?:\s*{_VALUE}(?:\s*,\s*{_VALUE})*)?\s*\)", " 0 "),  # fibfib(5), f([1, -2])
+        (rf"{_VALUE}\s*!(?!=)", " 0 "),  # factorial: 4!
+        # 24 * 6 = 144, 0-9 (but not the "2 + 1" of "i / 2 + 1")
+        (rf"(?<![-−+*/%=<>^]\s)(?<![-−+*/%=<>^]){_VALUE}\s*(?:\*\*|//|==|!=|<=|>=|->|=>|[-−+*/%=<>^×÷→])\s*{_VALUE}", " 0 "),
+        (rf"{_VALUE}\s*(?:=|->|=>|→)\s*[A-Za-z]\w*\b", " 0 "),  # a value table: 1000 = M, 4 -> four
+        # the inputs of an example: "n = 7 with x = 34, y = 12 gives 34", "n=2 → 1", "(with k = 3)"
+        (rf"\b[A-Za-z_]\w*\s*=\s*{_VALUE}(?=\s*(?:,\s*[A-Za-z_]\w*\s*=\s*{_VALUE}\s*)*(?:with\b|and\b|{_EXAMPLE_RESULT}))", " 0 "),
+        # ... and its conditions: "for k >= 3", "when n = 0" (not "if"/"while": those are code keywords too)
+        (rf"\b(for|with|when|where|e\.g\.|i\.e\.)\s+[A-Za-z_]\w*\s*(?:==|!=|<=|>=|[=<>])\s*{_VALUE}", r" \1 0 "),
+        # a list of examples: "'ab' gives 'ba'; 'abc' gives 'cba'"
+        (rf"{_VALUE}\s*(?:gives|give|returns|yields|produces|becomes)\s*{_VALUE}", " 0 "),
+        (rf"{_VALUE}\s*;\s*{_VALUE}", " 0 "),
+    )
+]
+
+
+def _values_as_literals(line: str, source: _Source) -> str:
+    """``line`` with the values it quotes or computes (see :data:`_VALUE_REDUCTIONS`) replaced by ``0``."""
+    line = _QUOTED.sub(lambda match: match.group() if _is_code(match.group(2)) else " 0 ", line)
+    if source.string_value_key:  # "M = 1000" when M is one of the code's strings
+        line = source.string_value_key.sub(" ", line)
+    if source.self_call:  # whether "f(k-1) + f(k-2)" is the code's own expression is the alignment's call
+        line = source.self_call.sub(r" \1 \2 ", line)
+    line = _MATH_GROUP.sub(" 0 ", line)
+    previous = None
+    while line != previous:  # nested values reduce from the inside out; every step removes a symbol or word
+        previous = line
+        for pattern, replacement in _VALUE_REDUCTIONS:
+            line = pattern.sub(replacement, line)
+    return line
+
+
+def _line_syntax(line: str, source: _Source) -> float:
+    """The code-syntax weight of a prose line, its values aside; a line without one prose word (only the
+    code's names and keywords, or names like ``v2``) that has any syntax is code through and through."""
+    line = _values_as_literals(line, source)
+    weight = _syntax_weight(line)
+    words = (_canonical(word) for word in re.findall(r"[A-Za-z_]\w*", line))
+    if weight and not any(word.isalpha() and len(word) > 1 and word not in source.names for word in words):
+        weight += 1.0
+    return weight
+
+
+def _is_code(text: str) -> bool:
+    """Whether a quoted text is code rather than a value: several names joined by code syntax."""
+    return len(re.findall(r"[A-Za-z_]\w*", text)) > 1 and _syntax_weight(text) >= 1.0
+
+
 def _syntax_weight(line: str) -> float:
     """How much ``line`` looks like code: operators, braces, attribute access, calls."""
     plain = _URL.sub(" ", line.replace("`", " "))
@@ -448,7 +580,8 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
         if re.match(r"^(?: {4,}|\t)", line) and not _LIST_MARKER.match(line) and _syntax_weight(line) >= 1.0:
             return "indented_code"
     prose_lines = [_prose_line(line) for line in lines]
-    for line in prose_lines:
+    # Both as prose and as written: emphasis markers are also the stars of "*args, **kwargs".
+    for line in prose_lines + [_LIST_MARKER.sub("", line) for line in lines]:
         stripped = _strip_line(line)
         if stripped in source.whole_lines:
             return "copied_line"
@@ -459,8 +592,9 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
     if any(tuple(doc_tokens[i : i + n]) in source.runs for i in range(len(doc_tokens) - n + 1)):
         return "token_run"
     spans = dict.fromkeys(_INLINE_CODE.findall(text))  # a short expression may be named twice
-    span_tokens = [len(_lex(span)) for span in spans]
-    if spans and (
+    # A name or a value in backticks (`num`, `'B'`, `[1, 2]`, `True`) is how capable models write prose.
+    span_tokens = [count for count in (len(_lex(_values_as_literals(span, source))) for span in spans) if count > 1]
+    if span_tokens and (
         max(span_tokens) > config.max_inline_code_tokens
         or (
             sum(span_tokens) > config.max_inline_code_share * max(len(doc_tokens), 1)
@@ -468,11 +602,11 @@ def _find_leak(text: str, source: _Source, config: DocFilterConfig) -> str | Non
         )
     ):
         return "inline_code"
-    line_weights = [_syntax_weight(line) for line in prose_lines]
+    line_weights = [_line_syntax(line, source) for line in prose_lines]
     if max(line_weights) >= config.max_line_syntax or sum(line_weights) >= config.max_doc_syntax:
         return "code_syntax"
     prose = " ".join(prose_lines)
-    if len(_READ_ALOUD.findall(prose)) > config.max_spelled_symbols:
+    if _read_aloud_count(prose) > config.max_spelled_symbols:
         return "spelled_syntax"
     symbols = _lex(_spell_to_symbols(prose))
     if _best_alignment(symbols, source.tokens, source.exact_weights) >= config.max_alignment:
