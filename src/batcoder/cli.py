@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "batcoder.sft",  # sft
     "batcoder.synthesize",  # synthesize
     "batcoder.trainer",  # train
+    "batcoder.rerank.cli",  # rerank sample / train / iterate
 )
 
 
