@@ -152,15 +152,3 @@ def is_held_out(task_id: str, fraction: float, salt: str = "rerank") -> bool:
     are held out in every run and every round)."""
     digest = hashlib.sha256(f"{salt}:{task_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
-
-
-def dedupe(rows: Iterable[dict]) -> list[dict]:
-    """Rows with a (task id, completion) seen before dropped (identical candidates are one candidate)."""
-    seen: set[tuple[str, str]] = set()
-    kept = []
-    for row in rows:
-        key = (str(row["task_id"]), row["completion"])
-        if key not in seen:
-            seen.add(key)
-            kept.append(row)
-    return kept
