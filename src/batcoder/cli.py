@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "batcoder.sft",  # sft
     "batcoder.synthesize",  # synthesize
     "batcoder.trainer",  # train
+    "batcoder.world.cli",  # world build
+    "batcoder.experiment.cli",  # experiment, report
     "batcoder.rerank.cli",  # rerank sample / train / iterate
 )
 

@@ -136,6 +136,11 @@ def _convert(value: Any, annotation: Any, key: str) -> Any:
             except UserError as error:
                 errors.append(str(error))
         raise UserError(errors[0] if errors else f"config key '{key}': must not be null")
+    if origin is list:
+        if not isinstance(value, list):
+            raise UserError(f"config key '{key}': expected a list, got {value!r}")
+        (item,) = typing.get_args(annotation)
+        return [_convert(element, item, f"{key}[{index}]") for index, element in enumerate(value)]
     if origin is Literal:
         choices = typing.get_args(annotation)
         if value not in choices:

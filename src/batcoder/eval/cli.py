@@ -33,9 +33,10 @@ def register(subparsers) -> None:
     generation = parser.add_argument_group("generation (with --model)")
     generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
     generation.add_argument(
-        "--prompt-style", choices=("completion", "chat"), default="completion",
+        "--prompt-style", choices=("completion", "chat", "documentation"), default="completion",
         help="completion: continue the benchmark prompt (base models); chat: ask for the whole program in the "
-        "model's chat template and assemble it with the prompt (instruction-tuned models)",
+        "model's chat template and assemble it with the prompt (instruction-tuned models); documentation: the RL's "
+        "doc->code request for the problem's documentation (benchmarks that have one, e.g. world:python)",
     )
     generation.add_argument("--n", type=int, default=1, help="samples per problem")
     generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (n copies of one sample)")

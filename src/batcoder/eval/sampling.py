@@ -5,7 +5,10 @@
   for base models);
 * ``chat``: the prompt inside a chat request (:func:`batcoder.prompts.complete_code_messages`, the
   model's chat template), the code block of the reply turned into a completion by the benchmark
-  (:meth:`batcoder.eval.base.Benchmark.completion_from_solution`); the reply is kept as ``response``.
+  (:meth:`batcoder.eval.base.Benchmark.completion_from_solution`); the reply is kept as ``response``;
+* ``documentation``: the RL's doc->code request (:func:`batcoder.prompts.doc_to_code_messages`) for the
+  problem's documentation (``problem.extra["documentation"]``, benchmarks that have one) and signature,
+  the reply assembled as for ``chat``: code written from documentation, the skill BatCoder trains.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Sequence
 
 from batcoder.eval.base import Benchmark, Problem
 
-PROMPT_STYLES = ("completion", "chat")
+PROMPT_STYLES = ("completion", "chat", "documentation")
 
 
 def generate_samples(
@@ -36,7 +39,8 @@ def generate_samples(
     grouped by problem in the order given. ``tokenizer`` renders chat prompts."""
     if prompt_style not in PROMPT_STYLES:
         raise ValueError(f"prompt style must be one of {', '.join(PROMPT_STYLES)}, got {prompt_style!r}")
-    chat = prompt_style == "chat"
+    chat = prompt_style != "completion"
+    chat_prompt = _documentation_prompt if prompt_style == "documentation" else _chat_prompt
     by_problem: dict[str, list[dict]] = {problem.task_id: [] for problem in problems}
     batches = [problems[start : start + batch_size] for start in range(0, len(problems), batch_size)]
     progress = _progress_bar(show_progress)
@@ -48,7 +52,7 @@ def generate_samples(
             for stop in dict.fromkeys(() if chat else problem.stop_sequences for problem in batch):
                 group = [problem for problem in batch if chat or problem.stop_sequences == stop]
                 outputs = backend.generate(
-                    [_chat_prompt(tokenizer, problem) if chat else problem.prompt for problem in group],
+                    [chat_prompt(tokenizer, problem) if chat else problem.prompt for problem in group],
                     n=n,
                     max_new_tokens=max_new_tokens,
                     temperature=temperature,
@@ -71,6 +75,17 @@ def _chat_prompt(tokenizer, problem: Problem) -> str:
     from batcoder.prompts import complete_code_messages
 
     return render_prompt(tokenizer, complete_code_messages(problem.prompt, problem.language))
+
+
+def _documentation_prompt(tokenizer, problem: Problem) -> str:
+    from batcoder.models import render_prompt
+    from batcoder.prompts import doc_to_code_messages, signature_of
+
+    documentation = problem.extra.get("documentation")
+    if not isinstance(documentation, str):
+        raise ValueError(f"problem {problem.task_id} has no documentation: use --prompt-style completion or chat")
+    signature = problem.extra.get("signature") or signature_of(problem.prompt, problem.language)
+    return render_prompt(tokenizer, doc_to_code_messages(documentation, problem.language, signature))
 
 
 def _chat_sample(benchmark: Benchmark, problem: Problem, completion) -> dict:

@@ -1,4 +1,4 @@
-"""``batcoder model init-tiny``: build the tiny CPU model from a corpus."""
+"""``batcoder model init-tiny``: build the tiny CPU model from a corpus; ``batcoder model pretrain``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     init.add_argument("--max-positions", type=int, default=2048, help="maximum sequence length")
     init.add_argument("--seed", type=int, default=0, help="seed of the random initialisation")
     init.set_defaults(func=run_init_tiny)
+    from batcoder.models.pretrain_cli import register_pretrain
+
+    register_pretrain(commands)
 
 
 def run_init_tiny(args: argparse.Namespace) -> int:

@@ -1,0 +1,66 @@
+"""What the experiment measures on one model: pass@k on the held-out benchmark of each language, and
+the held-out back-translation score.
+
+Benchmark samples are written from documentation with the RL's doc->code prompt
+(``batcoder evaluate --prompt-style documentation``): the skill BatCoder trains. Identical
+(problem, completion) samples run once (a small model repeats itself); every sample keeps its
+verdict, so pass@k is unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batcoder.experiment.config import EvalSettings
+
+
+def benchmark_scores(backend, tokenizer, benchmark, settings: EvalSettings, seed: int, output: Path) -> dict:
+    """pass@k of the model behind ``backend`` on ``benchmark``; samples and verdicts go to ``output``
+    (JSONL) and the summary beside it."""
+    from batcoder.data.jsonl import write_json
+    from batcoder.eval.runner import Sample, run_samples, summarize, summary_path, write_jsonl
+    from batcoder.eval.sampling import generate_samples
+
+    problems = list(benchmark.problems().values())[: settings.problems]
+    samples = generate_samples(
+        backend, benchmark, problems, prompt_style="documentation", tokenizer=tokenizer, n=settings.samples,
+        max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_p=settings.top_p,
+        batch_size=settings.batch_size, seed=seed, show_progress=False,
+    )
+    unique: dict[tuple[str, str], Sample] = {}
+    for sample in samples:
+        unique.setdefault((sample["task_id"], sample["completion"]), Sample(sample, sample["task_id"], sample["completion"]))
+    verdicts = run_samples(benchmark, list(unique.values()), workers=settings.workers, timeout_s=settings.timeout_s, show_progress=False)
+    verdict_of = {(row["task_id"], row["completion"]): (row["passed"], row["result"]) for row in verdicts}
+    rows = []
+    for sample in samples:
+        passed, result = verdict_of[(sample["task_id"], sample["completion"])]
+        rows.append({**sample, "passed": passed, "result": result})
+    summary = summarize(benchmark, rows, settings.ks)
+    summary.update(unique_programs_run=len(unique), seed=seed)
+    write_jsonl(output, rows)
+    write_json(summary_path(output), summary)
+    return summary["pass_at_k"]
+
+
+def backtranslation_scores(model, tokenizer, train_config, held_out) -> dict:
+    """The held-out back-translation score exactly as ``batcoder train`` measures it (same functions,
+    settings and seeds), for a model that is not being trained (base, SFT)."""
+    import torch
+
+    from batcoder.generation import get_backend
+    from batcoder.rollout.rollout import BackTranslationRollout, back_translation_score
+    from batcoder.rollout.scoring import SimilarityScorer
+    from batcoder.trainer import HELD_OUT_STEP_SLOT, STEP_SEED_STRIDE
+
+    rollout_config = train_config.rollout
+    backend = get_backend(rollout_config.backend, model=model, tokenizer=tokenizer, batch_size=rollout_config.generation_batch_size)
+    with SimilarityScorer(rollout_config.similarity_metric, 0) as scorer, torch.no_grad():
+        rollout = BackTranslationRollout(
+            backend, tokenizer, scorer, docs_per_function=rollout_config.docs_per_function,
+            temperature=rollout_config.temperature, top_p=rollout_config.top_p,
+            max_doc_tokens=rollout_config.max_doc_tokens, max_code_tokens=rollout_config.max_code_tokens,
+            give_signature=rollout_config.give_signature, chunk_functions=rollout_config.chunk_functions,
+        )
+        score = back_translation_score(rollout, held_out, (train_config.run.seed * STEP_SEED_STRIDE**2 + HELD_OUT_STEP_SLOT * STEP_SEED_STRIDE,))
+    return {"eval/backtranslation": score.score, "eval/valid_rate": score.valid_rate, "eval/similarity": score.similarity}
