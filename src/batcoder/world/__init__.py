@@ -52,7 +52,7 @@ def world_config(seed: int = DEFAULT_SEED, size: str = "default", **overrides) -
     """The configuration of a size preset (:data:`SIZES`), with explicit counts overriding it."""
     if size not in SIZES:
         raise ValueError(f"unknown world size {size!r}; available: {', '.join(SIZES)}")
-    return replace(WorldConfig(seed=seed), **SIZES[size], **overrides)
+    return replace(WorldConfig(seed=seed), **{**SIZES[size], **overrides})
 
 
 def build_world(output: str | Path, seed: int = DEFAULT_SEED, size: str = "default", progress: bool = True,
