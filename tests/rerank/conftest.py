@@ -75,3 +75,16 @@ def candidates_file(tmp_path) -> Path:
     path = tmp_path / "candidates.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in candidate_rows()))
     return path
+
+
+HELD_OUT_PROBLEMS = [
+    {"task_id": 11, "text": "Triple a number.", "code": "def triple(x):\n    return x * 3\n", "test_list": ["assert triple(2) == 6"]},
+    {"task_id": 12, "text": "Last item of a list.", "code": "def last(items):\n    return items[-1]\n", "test_list": ["assert last([1, 2]) == 2"]},
+]
+
+
+@pytest.fixture(scope="session")
+def held_out_problems_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("held-out") / "mbpp.jsonl"
+    path.write_text("".join(json.dumps(row | {"test_setup_code": ""}) + "\n" for row in HELD_OUT_PROBLEMS))
+    return path

@@ -2,7 +2,7 @@
 
 A candidates JSONL holds one row per candidate::
 
-    {"task_id": "901", "prompt": "...", "completion": "...", "language": "python",
+    {"task_id": "901", "prompt": "...", "completion": "...", "language": "python", "stop": ["\nassert", ...],
      "passed": false, "result": "failed: AssertionError ...", "failure": "wrong_answer", ...}
 
 ``failure`` is ``null`` for a passing candidate, else one of :data:`FAILURE_KINDS`, read from the
@@ -64,6 +64,7 @@ def label_rows(benchmark, rows: Sequence[dict]) -> list[dict]:
             "task_id": problem.task_id,
             "prompt": problem.prompt,
             "language": problem.language,
+            "stop": list(problem.stop_sequences),
             "failure": failure_kind(row["result"], parses),
             "benchmark": benchmark.spec,
         })

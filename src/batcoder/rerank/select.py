@@ -232,6 +232,14 @@ def select_best(groups: Sequence[Sequence[Candidate]], scorers: dict[str, Scorer
     return report
 
 
+def candidate_groups(rows: Sequence[dict]) -> list[list[Candidate]]:
+    """Candidates per problem from labelled candidate rows (:mod:`batcoder.rerank.candidates`)."""
+    from batcoder.rerank.candidates import group_by_problem
+
+    return [[Candidate(row["prompt"], row["completion"], row["language"], bool(row["passed"])) for row in group]
+            for group in group_by_problem(rows).values()]
+
+
 def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], list[list[Candidate]]]:
     """Task ids and candidates per problem from evaluation result rows (``task_id``, ``completion``, ``passed``)."""
     from batcoder.rerank.candidates import group_by_problem
