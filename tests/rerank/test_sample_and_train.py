@@ -83,3 +83,25 @@ def test_cli_train_reports_held_out_metrics(tiny_lm, candidates_file, tmp_path, 
     assert "reranker written to" in capsys.readouterr().out
     assert main(["rerank", "train", "train.stepz=2"]) == 2
     assert "unknown key" in capsys.readouterr().err
+
+
+def test_sample_draws_n_candidates_per_problem_with_a_model(problems_file, tiny_lm, tmp_path, capsys):
+    output = tmp_path / "drawn.jsonl"
+    assert main(["rerank", "sample", "--benchmark", "mbpp", "--data", str(problems_file), "--model", str(tiny_lm),
+                 "--n", "3", "--max-new-tokens", "6", "--limit", "2", "--output", str(output), "--workers", "1",
+                 "--device", "cpu"]) == 0
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [row["task_id"] for row in rows] == ["1"] * 3 + ["2"] * 3
+    assert all(isinstance(row["passed"], bool) and row["stop"] and row["failure"] in (None, "wrong_answer", "exception", "syntax", "timeout")
+               for row in rows)
+    assert "for 2 problems" in capsys.readouterr().out
+
+
+def test_sample_split_on_a_benchmark_without_splits_is_one_line(problems_file, tmp_path, capsys):
+    from batcoder.eval.runner import write_jsonl
+
+    samples = tmp_path / "s.jsonl"
+    write_jsonl(samples, [{"task_id": "x", "completion": "y"}])
+    assert main(["rerank", "sample", "--benchmark", "humaneval", "--data", str(problems_file), "--split", "train",
+                 "--samples", str(samples), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert "--split: benchmark humaneval has no splits" in capsys.readouterr().err
