@@ -46,3 +46,12 @@ def test_config_errors_name_the_key(tmp_path):
         load_iterate_config(None, ["reranker.train.stepz=1"])
     with pytest.raises(UserError, match="align.steps"):
         load_iterate_config(None, ["align.steps=0"])
+
+
+@pytest.mark.parametrize("name", ["rerank-world-cpu.yaml", "rerank-qwen2.5-coder-gpu.yaml"])
+def test_shipped_configs_load(name):
+    from pathlib import Path
+
+    config = load_iterate_config(Path(__file__).parents[2] / "configs" / name)
+    assert config.iterate.rounds == 2 and config.align.config.startswith("configs/rerank-align-")
+    assert (Path(__file__).parents[2] / config.align.config).is_file()
