@@ -14,7 +14,6 @@ are pure functions here.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from collections import Counter
@@ -73,25 +72,18 @@ def label_rows(benchmark, rows: Sequence[dict]) -> list[dict]:
 
 def read_candidates(path: str | Path) -> list[dict]:
     """Candidate rows of ``path``; a malformed row is a one-line error naming path:line and key."""
+    from batcoder.eval.base import BenchmarkDataError, read_jsonl_rows
+
     path = Path(path)
     rows = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise UserError(f"{path}: cannot read candidates ({error.strerror})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{path}:{number}: invalid JSON ({error.msg})") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{path}:{number}: expected a JSON object")
-        for key, kind in REQUIRED_KEYS.items():
-            if not isinstance(row.get(key), kind):
-                raise UserError(f"{path}:{number}: key {key!r} must be {kind.__name__} (written by `batcoder rerank sample`)")
-        rows.append(row)
+        for number, row in read_jsonl_rows(path):
+            for key, kind in REQUIRED_KEYS.items():
+                if not isinstance(row.get(key), kind):
+                    raise UserError(f"{path}:{number}: key {key!r} must be {kind.__name__} (written by `batcoder rerank sample`)")
+            rows.append(row)
+    except BenchmarkDataError as error:
+        raise UserError(str(error)) from None
     if not rows:
         raise UserError(f"{path}: no candidates")
     return rows
