@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "batcoder.training.cli",  # train
     "batcoder.world.cli",  # world build
     "batcoder.experiment.cli",  # experiment, report
+    "batcoder.rerank.cli",  # rerank sample / train / iterate
 )
 
 

@@ -27,6 +27,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--unsafe-no-isolation", action="store_true", help="run without the sandbox when isolation is unavailable"
     )
+    parser.add_argument(
+        "--select", action="append", metavar="S", help="best-of-N: pass@1 of the candidate S picks per problem (repeatable): "
+        "reranker:PATH, logprob, random, roundtrip, reranker:PATH+roundtrip, oracle (see batcoder.rerank.select)",
+    )
     generation = parser.add_argument_group("generation (with --model)")
     generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
     generation.add_argument(
@@ -109,6 +113,10 @@ def run_evaluate(args) -> int:
     from batcoder.sandbox import IsolationUnavailable, SandboxPool
 
     _check_arguments(args)
+    if args.select:
+        from batcoder.rerank.select import check_selectors
+
+        check_selectors(args.select, args.model)
     ks = _parse_ks(args.k)
     generated_samples = _prepare_outputs(args)
     try:
@@ -136,6 +144,10 @@ def run_evaluate(args) -> int:
         raise UserError(f"{error} (rerun with --unsafe-no-isolation to run without the sandbox)") from None
     _print_table(summary)
     print(f"wrote {args.output} and {summary_path(args.output)}")
+    if args.select:
+        from batcoder.rerank.select import report_selection
+
+        report_selection(args, benchmark)
     return 0
 
 

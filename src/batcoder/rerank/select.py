@@ -1,0 +1,291 @@
+"""Best-of-N selection: score each problem's N candidates, keep the top one, report its pass@1.
+
+Selectors (``batcoder evaluate --select S``, repeatable):
+
+* ``reranker:PATH``: the trained reranker's score (:mod:`batcoder.rerank.model`);
+* ``logprob``: the generator's mean token log-probability of the completion given the prompt,
+  computed with one forward pass (engines need not return log-probs);
+* ``random``: a uniformly random candidate (seeded);
+* ``roundtrip``: test-free, from BatCoder's own machinery. The generator documents each candidate
+  (:func:`batcoder.prompts.code_to_doc_messages`, greedy), writes code back from that documentation
+  alone (:func:`batcoder.prompts.doc_to_code_messages`, with the candidate's signature), and the
+  candidate most similar (CSSG) to its own reconstruction wins: code whose meaning survives a round
+  trip through prose is more likely to be coherent;
+* ``reranker:PATH+roundtrip``: the sum of the two scores, each standardised within the problem;
+* ``oracle``: a passing candidate whenever there is one (pass@N, the ceiling).
+
+Ties go to the earliest candidate. The report compares every pick with a single sample's pass@1
+(the mean pass rate) and the oracle.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from statistics import fmean, pstdev
+from typing import Callable, Sequence
+
+from batcoder.errors import UserError
+
+NAMES = ("reranker:PATH", "logprob", "random", "roundtrip", "reranker:PATH+roundtrip", "oracle")
+NEEDS_GENERATOR = ("logprob", "roundtrip")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate of one problem, as the selectors see it."""
+
+    prompt: str  # the problem's prompt
+    completion: str  # what the generator wrote after it
+    language: str
+    passed: bool  # only the oracle looks at this
+
+
+Scorer = Callable[[Sequence[Sequence[Candidate]]], list[list[float]]]
+
+
+def pick(scores: Sequence[float]) -> int:
+    """Index of the highest score, the earliest on a tie."""
+    if not scores:
+        raise ValueError("no candidates to pick from")
+    return max(range(len(scores)), key=lambda index: (scores[index], -index))
+
+
+def standardise(scores: Sequence[float]) -> list[float]:
+    """Scores shifted to mean 0 and scaled to standard deviation 1 (all 0 when they are equal)."""
+    mean, spread = fmean(scores), pstdev(scores)
+    return [(score - mean) / spread if spread > 0 else 0.0 for score in scores]
+
+
+def oracle_scores(groups: Sequence[Sequence[Candidate]]) -> list[list[float]]:
+    return [[float(candidate.passed) for candidate in group] for group in groups]
+
+
+def random_scorer(seed: int) -> Scorer:
+    def scores(groups):
+        rng = random.Random(seed)
+        return [[rng.random() for _ in group] for group in groups]
+
+    return scores
+
+
+def reranker_scorer(reranker, batch_size: int = 16) -> Scorer:
+    def scores(groups):
+        flat = reranker.score([(c.prompt, c.completion) for group in groups for c in group], batch_size)
+        return _regroup(flat, groups)
+
+    return scores
+
+
+def mean_log_probs(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_size: int = 8) -> list[float]:
+    """Mean log-probability per completion token of each ``(prompt, completion)``, by a forward pass
+    over prompt + completion (a completion with no tokens scores ``-inf``)."""
+    import torch
+
+    from batcoder.models.prompting import encode_prompt
+    from batcoder.rl.losses import token_log_probs
+
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    results: list[float] = []
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(pairs), batch_size):
+            sequences, prompt_lengths = [], []
+            for prompt, completion in pairs[start : start + batch_size]:
+                prompt_ids = encode_prompt(tokenizer, prompt)
+                completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
+                sequences.append(prompt_ids + completion_ids)
+                prompt_lengths.append(len(prompt_ids))
+            width = max(map(len, sequences))
+            input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in sequences], device=model.device)
+            attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in sequences], device=model.device)
+            with torch.no_grad():
+                logits = model(input_ids=input_ids, attention_mask=attention).logits[:, :-1].float()
+            log_probs = token_log_probs(logits, input_ids[:, 1:])
+            for row, (ids, prompt_length) in enumerate(zip(sequences, prompt_lengths)):
+                # position t predicts token t + 1: the completion's tokens are predicted from prompt_length - 1 on
+                span = log_probs[row, prompt_length - 1 : len(ids) - 1]
+                results.append(span.mean().item() if span.numel() else float("-inf"))
+    finally:
+        model.train(was_training)
+    return results
+
+
+def logprob_scorer(model, tokenizer) -> Scorer:
+    def scores(groups):
+        return _regroup(mean_log_probs(model, tokenizer, [(c.prompt, c.completion) for g in groups for c in g]), groups)
+
+    return scores
+
+
+def candidate_code(candidate: Candidate) -> str:
+    """The candidate's program without comments and docstrings (the problem statement an MBPP-style
+    prompt carries is not the candidate's to document); as written when it does not parse."""
+    from batcoder.languages import get_language
+    from batcoder.rerank.model import rerank_text
+
+    program = rerank_text(candidate.prompt, candidate.completion)
+    language = get_language(candidate.language)
+    if not language.is_valid(program):
+        return program.strip()
+    return language.strip_comments(program).strip()
+
+
+def roundtrip_scorer(backend, tokenizer, *, max_doc_tokens: int = 256, max_code_tokens: int = 384,
+                     metric: str = "cssg", seed: int = 0) -> Scorer:
+    """Greedy code → doc → code with ``backend``; score = similarity(candidate, reconstruction)."""
+    from batcoder.models import render_prompt
+    from batcoder.prompts import code_to_doc_messages, doc_to_code_messages, extract_code, signature_of
+    from batcoder.similarity import score_pairs
+
+    def scores(groups):
+        flat = [candidate for group in groups for candidate in group]
+        codes = [candidate_code(candidate) for candidate in flat]
+        doc_prompts = [render_prompt(tokenizer, code_to_doc_messages(code, c.language)) for code, c in zip(codes, flat)]
+        docs = [out[0].text for out in backend.generate(doc_prompts, n=1, max_new_tokens=max_doc_tokens, temperature=0.0, seed=seed)]
+        code_prompts = [
+            render_prompt(tokenizer, doc_to_code_messages(doc, c.language, signature_of(code, c.language)))
+            for doc, code, c in zip(docs, codes, flat)
+        ]
+        outputs = backend.generate(code_prompts, n=1, max_new_tokens=max_code_tokens, temperature=0.0, seed=seed)
+        rebuilt = [extract_code(out[0].text, c.language) for out, c in zip(outputs, flat)]
+        similarities = score_pairs([(code, again, c.language) for code, again, c in zip(codes, rebuilt, flat)], metric)
+        return _regroup(similarities, groups)
+
+    return scores
+
+
+def combined_scorer(*scorers: Scorer) -> Scorer:
+    """The sum of several scorers' within-problem standardised scores."""
+    def scores(groups):
+        parts = [scorer(groups) for scorer in scorers]
+        return [[sum(values) for values in zip(*(standardise(part[index]) for part in parts))] for index in range(len(groups))]
+
+    return scores
+
+
+def _regroup(flat: Sequence[float], groups: Sequence[Sequence]) -> list[list[float]]:
+    out, start = [], 0
+    for group in groups:
+        out.append(list(flat[start : start + len(group)]))
+        start += len(group)
+    return out
+
+
+def check_selectors(names: Sequence[str], model: str | None) -> None:
+    """Refuse unknown selectors, and generator-based ones without ``--model``, before any work."""
+    from pathlib import Path
+
+    from batcoder.rerank.model import is_reranker_dir
+
+    for name in names:
+        parts = name.split("+")
+        if len(parts) > 1 and any(part in ("oracle", "random") for part in parts):
+            raise UserError(f"--select {name!r}: only reranker, logprob and roundtrip scores can be combined")
+        for part in parts:
+            if part.startswith("reranker:"):
+                path = Path(part.removeprefix("reranker:"))
+                if not is_reranker_dir(path):
+                    raise UserError(f"--select {name}: {path} is not a reranker directory (from `batcoder rerank train`)")
+            elif part not in ("logprob", "random", "roundtrip", "oracle"):
+                raise UserError(f"--select {name!r}: unknown selector; available: {', '.join(NAMES)}")
+            if part in NEEDS_GENERATOR and model is None:
+                raise UserError(f"--select {part} scores with the generator: give --model")
+
+
+def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: int = 0) -> dict[str, Scorer]:
+    """Scorers for the ``--select`` names; ``generator`` is ``(backend, tokenizer)`` for logprob/roundtrip."""
+    from batcoder.rerank.model import load_reranker
+
+    def one(part: str) -> Scorer:
+        if part == "oracle":
+            return oracle_scores
+        if part == "random":
+            return random_scorer(seed)
+        if part == "logprob":
+            return logprob_scorer(generator[0].model, generator[1])
+        if part == "roundtrip":
+            return roundtrip_scorer(*generator, seed=seed)
+        return reranker_scorer(load_reranker(part.removeprefix("reranker:"), device=device))
+
+    return {name: (combined_scorer(*map(one, name.split("+"))) if "+" in name else one(name)) for name in names}
+
+
+def select_best(groups: Sequence[Sequence[Candidate]], scorers: dict[str, Scorer]) -> dict:
+    """Per selector: each problem's pick and the pass@1 of the picks; plus a single sample's pass@1
+    (the mean pass rate) and the oracle pass@N, for comparison."""
+    report = {
+        "problems": len(groups),
+        "candidates_per_problem": {"min": min(map(len, groups)), "max": max(map(len, groups))},
+        "single_sample_pass@1": fmean(fmean(c.passed for c in group) for group in groups),
+        "oracle_pass@n": fmean(any(c.passed for c in group) for group in groups),
+        "selectors": {},
+    }
+    for name, scorer in scorers.items():
+        scores = scorer(groups)
+        picks = [pick(problem_scores) for problem_scores in scores]
+        report["selectors"][name] = {
+            "pass@1": fmean(group[index].passed for group, index in zip(groups, picks)),
+            "picks": picks,
+        }
+    return report
+
+
+def candidate_groups(rows: Sequence[dict]) -> list[list[Candidate]]:
+    """Candidates per problem from labelled candidate rows (:mod:`batcoder.rerank.candidates`)."""
+    from batcoder.rerank.candidates import group_by_problem
+
+    return [[Candidate(row["prompt"], row["completion"], row["language"], bool(row["passed"])) for row in group]
+            for group in group_by_problem(rows).values()]
+
+
+def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], list[list[Candidate]]]:
+    """Task ids and candidates per problem from evaluation result rows (``task_id``, ``completion``, ``passed``)."""
+    from batcoder.rerank.candidates import group_by_problem
+
+    problems = benchmark.problems()
+    grouped = group_by_problem(rows)
+    groups = [
+        [Candidate(problems[task_id].prompt, row["completion"], problems[task_id].language, bool(row["passed"])) for row in group]
+        for task_id, group in grouped.items()
+    ]
+    return list(grouped), groups
+
+
+def report_selection(args, benchmark) -> dict:
+    """``batcoder evaluate --select``: read the run's results, select with each selector, print the
+    table and write ``<results>.selection.json`` beside them."""
+    from batcoder.data.jsonl import write_json
+    from batcoder.eval.base import read_jsonl_rows
+    from batcoder.eval.runner import summary_path
+
+    rows = [row for _, row in read_jsonl_rows(args.output)]
+    task_ids, groups = groups_from_results(benchmark, rows)
+    generator = None
+    if any(part in NEEDS_GENERATOR for name in args.select for part in name.split("+")):
+        from batcoder.generation import load_generation_backend
+
+        generator = load_generation_backend(args.model, args.device, args.batch_size)
+    report = select_best(groups, build_scorers(args.select, generator=generator, device=args.device, seed=args.seed))
+    report.update(benchmark=benchmark.spec, task_ids=task_ids, seed=args.seed, results_file=str(args.output))
+    path = summary_path(args.output).with_name(summary_path(args.output).name.replace(".summary.json", ".selection.json"))
+    write_json(path, report)
+    print_selection_table(report)
+    print(f"wrote {path}")
+    return report
+
+
+def print_selection_table(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    n = report["candidates_per_problem"]
+    table = Table(title=f"best-of-{n['max']} selection, {report['problems']} problems")
+    table.add_column("selector")
+    table.add_column("pass@1 of the pick", justify="right")
+    table.add_row("single sample (pass@1)", f"{100 * report['single_sample_pass@1']:.2f}%")
+    for name, result in report["selectors"].items():
+        table.add_row(name, f"{100 * result['pass@1']:.2f}%")
+    table.add_row(f"oracle (pass@{n['max']})", f"{100 * report['oracle_pass@n']:.2f}%")
+    Console().print(table)

@@ -1,0 +1,57 @@
+import json
+
+import pytest
+
+from batcoder.errors import UserError
+from batcoder.rerank.iterate import load_iterate_config, run_rounds
+
+
+def _overrides(tiny_lm, problems_file, held_out_problems_file, candidates_file, output_dir, *extra):
+    return [f"generator.path={tiny_lm}", "generator.max_new_tokens=8", f"problems.data={problems_file}", "problems.split=null",
+            f"problems.eval_data={held_out_problems_file}", "problems.eval_split=null", f"reranker.model.base={tiny_lm}",
+            "reranker.model.max_length=64", "reranker.train.steps=3", "reranker.run.tensorboard=false",
+            f"iterate.initial_candidates={candidates_file}", f"iterate.output_dir={output_dir}", "iterate.eval_candidates_per_problem=2",
+            "iterate.selectors=reranker,random,oracle,logprob", "iterate.workers=1", *extra]
+
+
+def test_round_zero_trains_a_reranker_evaluates_held_out_and_is_not_redone(tiny_lm, problems_file, held_out_problems_file,
+                                                                          candidates_file, tmp_path, capsys):
+    config = load_iterate_config(None, _overrides(tiny_lm, problems_file, held_out_problems_file, candidates_file,
+                                                  tmp_path / "loop", "iterate.rounds=0"))
+    [summary] = run_rounds(config)
+    round_dir = tmp_path / "loop" / "round-0"
+    assert (round_dir / "reranker" / "model" / "reranker.json").is_file()
+    assert summary["training_candidates"] == 8 and summary["hard_negatives_found"] is None
+    assert set(summary["selectors"]) == {"reranker", "random", "oracle", "logprob"}
+    assert summary["problems"] == 2 and summary["candidates_per_problem"] == {"min": 2, "max": 2}
+    assert summary["generator_pass@1"] == summary["single_sample_pass@1"]
+    eval_rows = [json.loads(line) for line in (round_dir / "eval_candidates.jsonl").read_text().splitlines()]
+    assert {row["task_id"] for row in eval_rows} == {"11", "12"}
+    assert "round 0:" in capsys.readouterr().out
+    before = (round_dir / "summary.json").read_text()
+    assert run_rounds(config)[0]["round"] == 0 and (round_dir / "summary.json").read_text() == before
+    assert "complete, kept" in capsys.readouterr().out
+
+
+def test_training_and_held_out_problems_must_differ(tiny_lm, problems_file, candidates_file, tmp_path):
+    config = load_iterate_config(None, _overrides(tiny_lm, problems_file, problems_file, candidates_file, tmp_path / "loop"))
+    with pytest.raises(UserError, match="also training problems"):
+        run_rounds(config)
+
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(UserError, match="iterate.selectors"):
+        load_iterate_config(None, ["iterate.selectors=reranker,best"])
+    with pytest.raises(UserError, match="reranker.train.stepz"):
+        load_iterate_config(None, ["reranker.train.stepz=1"])
+    with pytest.raises(UserError, match="align.steps"):
+        load_iterate_config(None, ["align.steps=0"])
+
+
+@pytest.mark.parametrize("name", ["rerank-world-cpu.yaml", "rerank-qwen2.5-coder-gpu.yaml"])
+def test_shipped_configs_load(name):
+    from pathlib import Path
+
+    config = load_iterate_config(Path(__file__).parents[2] / "configs" / name)
+    assert config.iterate.rounds == 2 and config.align.config.startswith("configs/rerank-align-")
+    assert (Path(__file__).parents[2] / config.align.config).is_file()
