@@ -111,6 +111,9 @@ def collect_rollouts(run, rollout, seed: int) -> Rollouts:
         next_group += needed
         with torch.no_grad(), run.autocast:
             new, stats = rollout.run([run.items[i] for i in indices], group_ids, seed=seed + 1000 * collected.extra_rounds)
+        undeclared = {t.stage for t in new} - set(rollout.stages)
+        if undeclared:
+            raise ValueError(f"rollout kind {rollout.name!r} returned stage(s) {sorted(undeclared)} it does not declare in stages={rollout.stages}")
         collected.stats.add(stats)
         collected.trajectories.extend(new)
         if not config.rl.dynamic_sampling:
