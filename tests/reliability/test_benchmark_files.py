@@ -30,7 +30,7 @@ def test_a_json_array_in_a_jsonl_file_is_read_like_jsonl(tmp_path):
 def test_a_json_array_with_a_non_object_names_its_row(tmp_path):
     array = tmp_path / "bad.jsonl"
     array.write_text(json.dumps([rows_of("multipl_e_humaneval_rb.jsonl")[0], 7]))
-    with pytest.raises(BenchmarkDataError, match="bad.jsonl: row 2 of the JSON array is not an object"):
+    with pytest.raises(BenchmarkDataError, match="bad.jsonl:2: expected a JSON object"):
         get_benchmark("multipl-e", array).problems()
 
 

@@ -7,11 +7,11 @@ benchmark builds is exactly what its official harness runs; the sandbox adds the
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+
+from batcoder.data.jsonl import read_json_rows
 
 
 class BenchmarkDataError(ValueError):
@@ -85,41 +85,9 @@ class Benchmark:
 
 
 def read_jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each row of a JSONL file, or of a file holding one JSON array of rows (as
-    MultiPL-E's builder writes, even into ``.jsonl`` files; the number is then the row's, from 1); ``.gz``
-    files too. A malformed line or row raises an error naming path:line."""
-    try:
-        handle = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
-        with handle:
-            text = handle.read()
-    except (OSError, EOFError, UnicodeDecodeError) as error:
-        raise BenchmarkDataError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
-    if text.lstrip().startswith("["):
-        yield from _array_rows(path, text)
-        return
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise BenchmarkDataError(f"{path}:{line_number}: invalid JSON: {error.msg}") from None
-        if not isinstance(row, dict):
-            raise BenchmarkDataError(f"{path}:{line_number}: expected a JSON object")
-        yield line_number, row
-
-
-def _array_rows(path: Path, text: str) -> Iterator[tuple[int, dict]]:
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BenchmarkDataError(f"{path}:{error.lineno}: invalid JSON array: {error.msg}") from None
-    if not isinstance(rows, list):
-        raise BenchmarkDataError(f"{path}: expected JSON lines or one JSON array of objects")
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise BenchmarkDataError(f"{path}: row {number} of the JSON array is not an object")
-        yield number, row
+    """(line number, row) for each row of a JSONL file or JSON array (``.gz`` too); a malformed line or
+    row raises an error naming path:line."""
+    return read_json_rows(path, BenchmarkDataError)
 
 
 def require(row: dict, key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
