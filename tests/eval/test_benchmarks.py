@@ -46,7 +46,7 @@ def test_humaneval_from_a_local_file(tmp_path):
                                                           ("mbpp:sanitized", "mbpp_sanitized.jsonl", "prompt")])
 def test_mbpp_configs_from_local_jsonl(spec, fixture, description_key):
     rows = read_jsonl(FIXTURES / fixture)
-    benchmark = get_benchmark(spec, FIXTURES / fixture)
+    benchmark = get_benchmark(spec, FIXTURES / fixture, split="train")  # the fixture's tasks are MBPP's 901-903
     problems = benchmark.problems()
     assert list(problems) == [str(row["task_id"]) for row in rows]
     row = rows[2]
@@ -76,7 +76,7 @@ def test_mbpp_wrong_schema_names_the_row_and_key(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text((FIXTURES / "mbpp_sanitized.jsonl").read_text())
     with pytest.raises(BenchmarkDataError, match=r"mixed.jsonl:1: missing key 'text' .*--benchmark mbpp:sanitized"):
-        get_benchmark("mbpp", path).problems()
+        get_benchmark("mbpp", path, split="train").problems()
     with pytest.raises(BenchmarkDataError, match="unknown mbpp config 'plus'"):
         get_benchmark("mbpp:plus")
 
@@ -124,7 +124,7 @@ def test_malformed_benchmark_file_names_the_line(tmp_path):
     path = tmp_path / "broken.jsonl"
     path.write_text((FIXTURES / "mbpp_full.jsonl").read_text() + "{not json\n")
     with pytest.raises(BenchmarkDataError, match=r"broken.jsonl:4: invalid JSON"):
-        get_benchmark("mbpp", path).problems()
+        get_benchmark("mbpp", path, split="train").problems()
 
 
 def test_official_exec_line_is_enabled_when_commented_out():

@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def mbpp():
-    return get_benchmark("mbpp", FIXTURES / "mbpp_full.jsonl")
+    return get_benchmark("mbpp", FIXTURES / "mbpp_full.jsonl", split="train")
 
 
 def write_lines(path, lines):

@@ -69,6 +69,16 @@ def test_a_document_over_the_time_limit_is_a_counted_skip(tmp_path, sources, mon
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no watchdog left armed
 
 
+def test_a_build_in_this_process_from_another_thread_runs_unwatched(tmp_path, sources):
+    import threading
+
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(build(tmp_path, sources).kept))
+    thread.start()
+    thread.join()
+    assert outcome == [1]  # signals reach only the main thread: no watchdog, and no error for it
+
+
 def test_the_watchdog_interrupts_a_parse_inside_tree_sitter(tmp_path):
     text = one_line_file(tmp_path / "hostile.py", 600).read_text()  # seconds of parsing in one C call otherwise
     with pytest.raises(DocumentTimeout):

@@ -171,3 +171,16 @@ def test_a_full_disk_is_one_line_naming_the_output(tmp_path, refused, monkeypatc
     output = tmp_path / "scored.jsonl"
     refused(["similarity", "--pairs", str(pairs), "--output", str(output)], str(output), "No space left")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.jsonl"]
+
+
+def test_a_read_only_output_folder_is_one_line_at_start(tmp_path, refused, monkeypatch):
+    from batcoder import outputs
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)  # chmod does not stop root: fake the file system
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"a": CODE, "b": CODE, "language": "python"}) + "\n")
+    refused(["similarity", "--pairs", str(pairs), "--output", str(tmp_path / "out" / "s.jsonl")],
+            "cannot write", "s.jsonl", "Read-only file system")

@@ -55,7 +55,7 @@ def test_malformed_pairs_are_one_line_errors_naming_the_line(tmp_path, capsys):
     good = json.dumps({"a": REFERENCE, "b": RENAMED, "language": "python"})
     output = tmp_path / "scored.jsonl"
     for bad, message in (
-        ("{not json", "pairs.jsonl:2: not valid JSON"),
+        ("{not json", "pairs.jsonl:2: invalid JSON"),
         (json.dumps({"a": "x", "language": "python"}), "pairs.jsonl:2: missing or non-string field 'b'"),
         (json.dumps([1, 2]), "pairs.jsonl:2: expected a JSON object"),
         (json.dumps({"a": "x", "b": "y", "language": "cobol"}), "pairs.jsonl:2: unknown language 'cobol'"),

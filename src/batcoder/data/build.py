@@ -28,7 +28,9 @@ from typing import Iterable, Iterator, Sequence
 from batcoder.data.decontamination import NGRAM, BenchmarkIndex
 from batcoder.data.dedup import NearDuplicateIndex
 from batcoder.data.errors import CorpusError
-from batcoder.data.extract import HELD_SIGNALS, DocumentResult, ParseLimits, init_worker, process_document
+from batcoder.data.extract import (
+    HELD_SIGNALS, DocumentResult, ParseLimits, init_worker, kept_alarm_handler, process_document,
+)
 from batcoder.data.filters import FunctionFilters
 from batcoder.data.jsonl import atomic_output, write_json
 from batcoder.data.sources import Document, SourceOptions, default_sources, iter_documents
@@ -210,11 +212,8 @@ def _process(documents: list[Document], config: CorpusConfig, benchmarks: Benchm
         # build at once (the pool kills its workers), however long a C call inside tree-sitter runs.
         if workers == 1 or not documents:
             init_worker(*worker_args)
-            alarm_handler = signal.getsignal(signal.SIGALRM)  # the per-document watchdog sets its own
-            try:
+            with kept_alarm_handler():  # the per-document watchdog sets its own
                 yield from _tracked(map(process_document, documents), bar)
-            finally:
-                signal.signal(signal.SIGALRM, alarm_handler)
             return
         workers = min(workers, len(documents))
         chunksize = max(1, min(16, len(documents) // (workers * 8)))

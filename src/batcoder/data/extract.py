@@ -143,6 +143,19 @@ def watchdog(seconds: float):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+@contextmanager
+def kept_alarm_handler():
+    """Restore this process's SIGALRM handler after the block (documents parsed in this process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.getsignal(signal.SIGALRM)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, handler)
+
+
 def bounded_parse(language: Language, text: str):
     """Parse ``text`` reading it through a callback, so that the watchdog and Ctrl-C interrupt a long
     parse (a parse of one bytes object is a single uninterruptible C call)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import tempfile
@@ -35,6 +36,34 @@ def read_corpus(path: str | Path, split: str | None = None) -> Iterator[dict]:
                     yield row
     except (OSError, UnicodeDecodeError) as error:
         raise CorpusError(f"cannot read corpus {path}: {error}") from None
+
+
+def read_json_rows(path: Path, error: type[Exception]) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each row of a small JSONL file, or of a file holding one JSON array of rows
+    (as MultiPL-E's builder writes, even into ``.jsonl`` files; the number is then the row's, from 1);
+    ``.gz`` files too. An unreadable file or a malformed line or row raises ``error`` naming path:line."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, EOFError, UnicodeDecodeError) as failure:
+        raise error(f"{path}: cannot read: {getattr(failure, 'strerror', None) or failure}") from None
+    if text.lstrip().startswith("["):
+        try:
+            rows = list(enumerate(json.loads(text), start=1))
+        except json.JSONDecodeError as failure:
+            raise error(f"{path}:{failure.lineno}: invalid JSON array: {failure.msg}") from None
+    else:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((number, json.loads(line)))
+                except json.JSONDecodeError as failure:
+                    raise error(f"{path}:{number}: invalid JSON: {failure.msg}") from None
+    for number, row in rows:
+        if not isinstance(row, dict):
+            raise error(f"{path}:{number}: expected a JSON object")
+        yield number, row
 
 
 @contextlib.contextmanager

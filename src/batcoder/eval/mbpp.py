@@ -15,6 +15,9 @@ from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem, file_rows
 
 HUB_ID = "google-research-datasets/mbpp"
 CONFIGS = ("full", "sanitized")
+# The hub's splits by task id (both configs; sanitized holds a subset of each). A local file of the
+# original release (all 974 problems) is split the same way; "all" keeps every row of a local file.
+SPLITS = {"prompt": range(1, 11), "test": range(11, 511), "validation": range(511, 601), "train": range(601, 975)}
 # bigcode-evaluation-harness's stop words for MBPP: the completion is a whole function.
 STOP_SEQUENCES = ("\nclass", "\nassert", '\n"""', "\nprint", "\nif", "\n<|/", "\n```")
 
@@ -31,15 +34,35 @@ class MBPP(Benchmark):
         config = config or "full"
         if config not in CONFIGS:
             raise BenchmarkDataError(f"unknown mbpp config {config!r}; available: {', '.join(CONFIGS)}")
-        super().__init__(config, data_file)
-        self.split = split
+        choices = [*SPLITS, "all"] if data_file else list(SPLITS)
+        if split not in choices:
+            raise BenchmarkDataError(f"unknown mbpp split {split!r}; choose one of {', '.join(choices)}")
+        super().__init__(config, data_file, split)
 
     @property
     def spec(self) -> str:
         return "mbpp" if self.config == "full" else f"mbpp:{self.config}"
 
     def load(self) -> Iterator[Problem]:
-        rows = file_rows(self.data_file) if self.data_file else hub_rows(HUB_ID, self.config, self.split)
+        if self.data_file is None:
+            yield from self._problems_of(hub_rows(HUB_ID, self.config, self.split))
+            return
+        problems = list(self._problems_of(file_rows(self.data_file)))
+        if self.split == "all":
+            yield from problems
+            return
+        kept = [problem for problem in problems if _split_of(problem.task_id) == self.split]
+        if problems and not kept:
+            found = sorted({_split_of(problem.task_id) for problem in problems} - {None})
+            ids = SPLITS[self.split]
+            hint = f"its tasks are in split {', '.join(found)}: pass --split {found[0]} or --split all" if found else (
+                "its task ids are none of MBPP's: pass --split all")
+            raise BenchmarkDataError(
+                f"{self.data_file}: no task of MBPP's {self.split} split (task ids {ids.start}-{ids.stop - 1}); {hint}"
+            )
+        yield from kept
+
+    def _problems_of(self, rows) -> Iterator[Problem]:
         description_key, setup_key = ("text", "test_setup_code") if self.config == "full" else ("prompt", "test_imports")
         other_config, other_key = ("sanitized", "prompt") if self.config == "full" else ("full", "text")
         for where, row in rows:
@@ -65,6 +88,11 @@ class MBPP(Benchmark):
 
     def program(self, problem: Problem, completion: str) -> str:
         return completion + "\n" + problem.extra["test_setup"] + "\n" + problem.tests + "\n"
+
+
+def _split_of(task_id: str) -> str | None:
+    number = int(task_id) if task_id.isdigit() else None
+    return next((name for name, ids in SPLITS.items() if number in ids), None)
 
     def completion_from_solution(self, problem: Problem, solution: str) -> str:
         return solution  # the program does not include the prompt: the completion is the whole solution

@@ -32,8 +32,12 @@ class MultiPLE(Benchmark):
             raise BenchmarkDataError(
                 "multipl-e needs a config, e.g. multipl-e:humaneval-rb, or a local file with --data"
             )
-        super().__init__(config, data_file)
-        self.split = split
+        super().__init__(config, data_file, split)
+
+    @property
+    def language(self) -> str | None:
+        """The batcoder language the config names (``humaneval-rb`` -> ruby), None when it names none."""
+        return LANGUAGES.get(self.config.rsplit("-", 1)[-1]) if self.config else None
 
     def load(self) -> Iterator[Problem]:
         rows = file_rows(self.data_file) if self.data_file else hub_rows(HUB_ID, self.config, self.split)
@@ -44,6 +48,11 @@ class MultiPLE(Benchmark):
                 raise BenchmarkDataError(
                     f"{where}: language {dataset_language!r} has no batcoder runtime; "
                     f"supported: {', '.join(sorted(LANGUAGES))}"
+                )
+            if self.language is not None and language != self.language:
+                raise BenchmarkDataError(
+                    f"{where}: a {language} problem, but {self.spec} is {self.language}: "
+                    f"use the matching --benchmark (or --benchmark multipl-e for any file)"
                 )
             stop_tokens = require(row, "stop_tokens", where, list)
             yield Problem(

