@@ -259,10 +259,10 @@ JSON.parse({json.dumps(json.dumps(functions))}).each_with_index do |(batcoder_so
       Process.setrlimit(:CPU, batcoder_hard == Process::RLIM_INFINITY ? {CPU_LIMIT_S} : [{CPU_LIMIT_S}, batcoder_hard].min, batcoder_hard)
       batcoder_module = Module.new
       batcoder_module.module_eval(batcoder_source)
-      batcoder_object = Object.new.extend(batcoder_module)
+      batcoder_method = batcoder_module.instance_method(batcoder_name).bind(Object.new.extend(batcoder_module))
       batcoder_inputs.each do |batcoder_arguments|
         batcoder_result = begin
-          "ok " + batcoder_object.send(batcoder_name, *batcoder_arguments).inspect
+          "ok " + batcoder_method.call(*batcoder_arguments).inspect
         rescue StandardError, SystemStackError => batcoder_error
           "error " + batcoder_error.class.name
         end
