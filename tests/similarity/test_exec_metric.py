@@ -63,6 +63,13 @@ def test_an_unimported_type_hint_does_not_fail_a_candidate():
     assert similarity(reference, "def f(xs: List[int]) -> int:\n    return len(xs)\n", "python", "exec") == 1.0
 
 
+def test_floats_dicts_and_sets_compare_by_value_not_by_layout():
+    reference = "def f(xs: list[float]) -> dict:\n    return {'mean': sum(xs) / max(len(xs), 1), 'seen': set(xs)}\n"
+    candidate = ("def f(xs):\n    total = 0.0\n    for x in reversed(xs):\n        total += x\n"
+                 "    return {'seen': set(reversed(xs)), 'mean': total / max(len(xs), 1)}\n")
+    assert similarity(reference, candidate, "python", "exec") == 1.0
+
+
 def test_a_candidate_cannot_print_its_own_results():
     forged = ("import sys\nfor _ in range(16):\n    print('batcoder-exec \"ok 0\"')\n"
               "def f(xs, k):\n    raise ValueError\n")

@@ -15,13 +15,15 @@ programs get the inputs they were written for):
 Both functions run in the sandbox (:class:`batcoder.sandbox.SandboxPool`: Python in a fork of the
 worker's interpreter, the cheapest safe run), each in one program that calls it on every input and
 prints one result per input (an exception on one input fails that input only; a hang or a compile
-error fails them all). Outputs are compared as the language prints them (Python ``repr``, Ruby
-``inspect``, Go ``%v`` as MultiPL-E's tests compare). Reference runs are cached.
+error fails them all). Outputs are compared as the language prints them (Python ``repr`` with floats
+to 9 significant digits and dicts/sets sorted, Ruby ``inspect``, Go ``%v`` as MultiPL-E's tests
+compare). Reference runs are cached.
 
 **Not exercisable** — no supported signature, a type that cannot be inferred, a reference that fails
 on every input: the score falls back to CSSG for that pair (so a real corpus keeps the paper's reward
 where execution cannot say anything, instead of a reward of 0 that would steer training towards
-exercisable functions), and the pair is counted with its reason in :func:`stats`.
+exercisable functions), and the pair is counted with its reason in :func:`stats` (and logged as a
+warning the first time each reason occurs in a process).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import ast
 import atexit
 import hashlib
 import json
+import logging
 import random
 import re
 import secrets
@@ -223,6 +226,17 @@ CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock T
 
 def _python_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
     return f"""import __future__ as _batcoder_future, json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
+def _batcoder_normal(value):
+    # Equal results print equally: floats to 9 significant digits, dicts and sets in sorted order.
+    if isinstance(value, float):
+        return float(f"{{value:.9g}}")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_batcoder_normal(item) for item in value)
+    if isinstance(value, dict):
+        return sorted(((repr(k), _batcoder_normal(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return ("set", sorted(repr(_batcoder_normal(item)) for item in value))
+    return value
 for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_json.loads({json.dumps(functions)!r})):
     _batcoder_pid = _batcoder_os.fork()
     if _batcoder_pid == 0:
@@ -236,7 +250,7 @@ for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_j
             _batcoder_function = _batcoder_namespace[_batcoder_name]
             for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
                 try:
-                    _batcoder_result = "ok " + repr(_batcoder_function(*_batcoder_arguments))
+                    _batcoder_result = "ok " + repr(_batcoder_normal(_batcoder_function(*_batcoder_arguments)))
                 except Exception as _batcoder_error:
                     _batcoder_result = "error " + type(_batcoder_error).__name__
                 print({prefix!r} + _batcoder_json.dumps([_batcoder_index, _batcoder_result]), flush=True)
@@ -442,6 +456,10 @@ def _score(reference: str, candidate: str, language: str, comparison: Comparison
     _STATS["pairs"] += 1
     if comparison.reason is not None:
         _STATS["not_exercisable"] += 1
+        if not _REASONS[comparison.reason]:
+            logging.getLogger(__name__).warning(
+                "exec: a reference is not exercisable (%s); scored with %s instead (first of its kind here; "
+                "counts in batcoder.similarity.metrics.exec.stats())", comparison.reason, FALLBACK_METRIC)
         _REASONS[comparison.reason] += 1
         from batcoder.similarity import similarity
 
