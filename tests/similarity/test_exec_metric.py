@@ -164,3 +164,14 @@ def test_candidates_of_one_reference_run_together_and_a_bad_one_costs_only_itsel
     assert scores[0] == scores[6] == 1.0
     assert scores[1] == scores[2] == scores[4] == scores[5] == 0.0
     assert scores[3] == similarity(reference, mutant, language, "exec") and 0 < scores[3] < 1
+
+
+@pytest.mark.parametrize("metric", ["exec", "cssg+exec"])
+def test_the_rollout_scorer_takes_the_metric_names(metric):
+    from batcoder.rollout.scoring import SimilarityScorer
+
+    reference, rewrite, mutant, _ = CASES["python"]
+    with SimilarityScorer(metric, 0) as scorer:
+        scores, _seconds = scorer.submit([(reference, rewrite, "python"), (reference, mutant, "python")]).result()
+    assert scores[0] > scores[1] and scores[1] < 1.0
+    assert scores[0] == (1.0 if metric == "exec" else pytest.approx(0.7 + 0.3 * similarity(reference, rewrite, "python", "cssg")))
