@@ -175,3 +175,17 @@ def test_the_rollout_scorer_takes_the_metric_names(metric):
         scores, _seconds = scorer.submit([(reference, rewrite, "python"), (reference, mutant, "python")]).result()
     assert scores[0] > scores[1] and scores[1] < 1.0
     assert scores[0] == (1.0 if metric == "exec" else pytest.approx(0.7 + 0.3 * similarity(reference, rewrite, "python", "cssg")))
+
+
+def test_pairs_of_many_references_batched_score_as_one_by_one_and_prints_are_ignored():
+    from batcoder.similarity import score_pairs
+
+    chatty = "def f(xs, k):\n    print('batcoder-exec-0 [0, \"ok 0\"]' * 100)\n    return sum(x for x in xs if x > k)\n"
+    other_reference = "def g(s: str) -> int:\n    return s.count('a')\n"
+    pairs = [(PYTHON_REFERENCE, PYTHON_REWRITE, "python"), (other_reference, "def g(s):\n    return len(s)\n", "python"),
+             (PYTHON_REFERENCE, chatty, "python"), (other_reference, other_reference, "python"),
+             (RUBY_REFERENCE, RUBY_REWRITE, "ruby")]
+    batched = score_pairs(pairs, "exec")
+    exec_metric._cache.clear()
+    assert batched == [similarity(*pair, "exec") for pair in pairs]
+    assert batched[0] == batched[2] == batched[3] == 1.0 and batched[1] < 1.0

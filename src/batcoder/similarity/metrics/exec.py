@@ -12,12 +12,16 @@ programs get the inputs they were written for):
   how the body uses it (``x.map``/``.select`` → list, ``x.split``/``.upcase`` → string,
   ``x.abs``/``x % 2``/``(0...x)`` → integer).
 
-Both functions run in the sandbox (:class:`batcoder.sandbox.SandboxPool`: Python in a fork of the
-worker's interpreter, the cheapest safe run), each in one program that calls it on every input and
-prints one result per input (an exception on one input fails that input only; a hang or a compile
-error fails them all). Outputs are compared as the language prints them (Python ``repr`` with floats
-to 9 significant digits and dicts/sets sorted, Ruby ``inspect``, Go ``%v`` as MultiPL-E's tests
-compare). Reference runs are cached.
+Everything runs in the sandbox (:class:`batcoder.sandbox.SandboxPool`, one worker per scoring
+process). Python and Ruby run many functions — the references and candidates of a whole batch of
+pairs (:func:`score_many`, which ``score_pairs`` uses), up to 64 per run — in one program, each
+function in a forked child with its own namespace, a CPU limit and its own prints silenced; Go
+compiles one function per run. Each function is called on every input; an exception on one input
+fails that input only, a hang or a crash the inputs it did not reach, and a function that takes the
+whole run down costs a rerun of the functions after it. Results come back behind a random per-run
+prefix, so a function cannot print results of its own. Outputs are compared as the language prints
+them (Python ``repr`` with floats to 9 significant digits and dicts/sets sorted, Ruby ``inspect``,
+Go ``%v`` as MultiPL-E's tests compare). Function runs are cached.
 
 **Not exercisable** — no supported signature, a type that cannot be inferred, a reference that fails
 on every input: the score falls back to CSSG for that pair (so a real corpus keeps the paper's reward
@@ -217,14 +221,16 @@ def inputs_for(code: str, types: tuple[str, ...]) -> list[tuple]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Drivers. Python and Ruby run several functions in one program, each in a forked child (its own
-# namespace, CPU limit and crash), printing ``prefix [function, "ok <output>" | "error <kind>"]`` per
-# input and ``prefix [function, "done"]`` once it ended; Go compiles one function per program.
+# Drivers. Python and Ruby run many functions (each with its own inputs) in one program, each in a
+# forked child (its own namespace, CPU limit and crash; its own prints go to /dev/null), printing
+# ``prefix [function, "ok <output>" | "error <kind>"]`` per input and ``prefix [function, "done"]``
+# once it ended; Go compiles one function per program.
 
-CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock TIMEOUT_S
+CPU_LIMIT_S = 5  # per function (forked child), on top of the run's wall-clock limit
+MAX_BATCH = 64  # functions per run
 
 
-def _python_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
+def _python_driver(jobs: list[tuple[str, str, list]], prefix: str) -> str:
     return f"""import __future__ as _batcoder_future, json as _batcoder_json, os as _batcoder_os, resource as _batcoder_resource
 def _batcoder_normal(value):
     # Equal results print equally: floats to 9 significant digits, dicts and sets in sorted order.
@@ -237,10 +243,14 @@ def _batcoder_normal(value):
     if isinstance(value, (set, frozenset)):
         return ("set", sorted(repr(_batcoder_normal(item)) for item in value))
     return value
-for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_json.loads({json.dumps(functions)!r})):
+def _batcoder_emit(fd, index, text):
+    _batcoder_os.write(fd, ({prefix!r} + _batcoder_json.dumps([index, text]) + "\\n").encode())
+for _batcoder_index, (_batcoder_source, _batcoder_name, _batcoder_inputs) in enumerate(_batcoder_json.loads({json.dumps(jobs)!r})):
     _batcoder_pid = _batcoder_os.fork()
     if _batcoder_pid == 0:
         try:
+            _batcoder_out = _batcoder_os.dup(1)
+            _batcoder_os.dup2(_batcoder_os.open(_batcoder_os.devnull, _batcoder_os.O_WRONLY), 1)
             _batcoder_hard = _batcoder_resource.getrlimit(_batcoder_resource.RLIMIT_CPU)[1]
             _batcoder_soft = {CPU_LIMIT_S} if _batcoder_hard == _batcoder_resource.RLIM_INFINITY else min({CPU_LIMIT_S}, _batcoder_hard)
             _batcoder_resource.setrlimit(_batcoder_resource.RLIMIT_CPU, (_batcoder_soft, _batcoder_hard))
@@ -248,27 +258,28 @@ for _batcoder_index, (_batcoder_source, _batcoder_name) in enumerate(_batcoder_j
             # Annotations stay unevaluated: a signature naming List without importing it still runs.
             exec(compile(_batcoder_source, "<function>", "exec", _batcoder_future.annotations.compiler_flag), _batcoder_namespace)
             _batcoder_function = _batcoder_namespace[_batcoder_name]
-            for _batcoder_arguments in _batcoder_json.loads({json.dumps(inputs)!r}):
+            for _batcoder_arguments in _batcoder_inputs:
                 try:
                     _batcoder_result = "ok " + repr(_batcoder_normal(_batcoder_function(*_batcoder_arguments)))
                 except Exception as _batcoder_error:
                     _batcoder_result = "error " + type(_batcoder_error).__name__
-                print({prefix!r} + _batcoder_json.dumps([_batcoder_index, _batcoder_result]), flush=True)
+                _batcoder_emit(_batcoder_out, _batcoder_index, _batcoder_result)
         except BaseException:
             pass
         finally:
             _batcoder_os._exit(0)
     _batcoder_os.waitpid(_batcoder_pid, 0)
-    print({prefix!r} + _batcoder_json.dumps([_batcoder_index, "done"]), flush=True)
+    _batcoder_emit(1, _batcoder_index, "done")
 """
 
 
-def _ruby_driver(functions: list[tuple[str, str]], inputs: list[tuple], prefix: str) -> str:
+def _ruby_driver(jobs: list[tuple[str, str, list]], prefix: str) -> str:
     return f"""require 'json'
-batcoder_inputs = JSON.parse({json.dumps(json.dumps(inputs))})
-JSON.parse({json.dumps(json.dumps(functions))}).each_with_index do |(batcoder_source, batcoder_name), batcoder_index|
+JSON.parse({json.dumps(json.dumps(jobs))}).each_with_index do |(batcoder_source, batcoder_name, batcoder_inputs), batcoder_index|
   batcoder_pid = fork do
     begin
+      batcoder_out = STDOUT.dup
+      STDOUT.reopen(File::NULL)
       batcoder_hard = Process.getrlimit(:CPU)[1]
       Process.setrlimit(:CPU, batcoder_hard == Process::RLIM_INFINITY ? {CPU_LIMIT_S} : [{CPU_LIMIT_S}, batcoder_hard].min, batcoder_hard)
       batcoder_module = Module.new
@@ -280,16 +291,14 @@ JSON.parse({json.dumps(json.dumps(functions))}).each_with_index do |(batcoder_so
         rescue StandardError, SystemStackError => batcoder_error
           "error " + batcoder_error.class.name
         end
-        STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, batcoder_result]))
+        batcoder_out.syswrite({json.dumps(prefix)} + JSON.generate([batcoder_index, batcoder_result]) + "\\n")
       end
     rescue Exception
     end
-    STDOUT.flush
     exit!(0)
   end
   Process.wait(batcoder_pid)
-  STDOUT.puts({json.dumps(prefix)} + JSON.generate([batcoder_index, "done"]))
-  STDOUT.flush
+  STDOUT.syswrite({json.dumps(prefix)} + JSON.generate([batcoder_index, "done"]) + "\\n")
 end
 """
 
@@ -298,10 +307,10 @@ _GO_IMPORTS = re.compile(r'^import\s*(?:\(\s*([^)]*)\)|("[^"]+"))', re.M)
 _GO_KNOWN_PACKAGES = ("strings", "sort", "strconv", "math", "unicode", "bytes")
 
 
-def _go_driver(functions: list[tuple[str, str]], inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
+def _go_driver(jobs: list[tuple[str, str, list]], types: tuple[str, ...], prefix: str) -> str:
     from batcoder.world.values import literal
 
-    ((code, name),) = functions
+    ((code, name, inputs),) = jobs
     imported = set()
     for block, single in _GO_IMPORTS.findall(code):
         imported.update(re.findall(r'"([^"]+)"', block or single))
@@ -335,14 +344,14 @@ func TestBatcoderExec(t *testing.T) {{
 """
 
 
-def _driver(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...], prefix: str) -> str:
-    """The program that runs ``functions`` ((code, entry name) pairs) on ``inputs``; ``prefix`` is
-    random per run, so a function cannot print results of its own."""
+def _driver(jobs: list[tuple[str, str, list]], language: str, types: tuple[str, ...], prefix: str) -> str:
+    """The program that runs each job's function (code, entry name, inputs) on its inputs; ``prefix``
+    is random per run, so a function cannot print results of its own."""
     if language == "python":
-        return _python_driver(functions, inputs, prefix)
+        return _python_driver(jobs, prefix)
     if language == "ruby":
-        return _ruby_driver(functions, inputs, prefix)
-    return _go_driver(functions, inputs, types, prefix)
+        return _ruby_driver(jobs, prefix)
+    return _go_driver(jobs, types, prefix)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,15 +374,26 @@ def _sandbox():
         return _pool
 
 
-def _cache_key(code: str, language: str, name: str, inputs: list[tuple]) -> str:
-    return hashlib.sha256(json.dumps([code, language, name, inputs]).encode("utf-8", "replace")).hexdigest()
+@dataclass(frozen=True)
+class Job:
+    """One function to run on a reference's inputs."""
+
+    code: str
+    name: str  # the entry function
+    inputs: tuple  # argument tuples
+    types: tuple[str, ...]  # their types (Go writes typed literals)
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps([self.code, self.name, self.inputs]).encode("utf-8", "replace")).hexdigest()
 
 
-def _run_batch(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types) -> list[list[str | None] | None]:
-    """One sandbox run of ``functions``; an entry is ``None`` for a function the run never finished
-    (the run died or timed out during or before it)."""
+def _run_batch(jobs: list[Job], language: str) -> list[list[str | None] | None]:
+    """One sandbox run of ``jobs``; an entry is ``None`` for a job the run never finished (the run
+    died or timed out during or before it)."""
     prefix = f"batcoder-exec-{secrets.token_hex(8)} "
-    result = _sandbox().run(_driver(functions, language, inputs, types, prefix), language, timeout_s=TIMEOUT_S[language])
+    program = _driver([(job.code, job.name, list(job.inputs)) for job in jobs], language, jobs[0].types, prefix)
+    result = _sandbox().run(program, language, timeout_s=TIMEOUT_S[language] + 0.5 * len(jobs))
     printed: dict[int, list[str | None]] = {}
     finished: set[int] = set()
     for line in result.stdout.splitlines():
@@ -387,32 +407,32 @@ def _run_batch(functions: list[tuple[str, str]], language: str, inputs: list[tup
             finished.add(index)
         else:
             printed.setdefault(index, []).append(text[3:] if text.startswith("ok ") else None)
-    outputs: list[list[str | None] | None] = []
-    for index in range(len(functions)):
-        got = (printed.get(index, []) + [None] * len(inputs))[: len(inputs)]
-        outputs.append(got if index in finished else None)
+
+    def padded(index: int) -> list[str | None]:
+        return (printed.get(index, []) + [None] * len(jobs[index].inputs))[: len(jobs[index].inputs)]
+
+    outputs: list[list[str | None] | None] = [padded(i) if i in finished else None for i in range(len(jobs))]
     first_unfinished = next((i for i, out in enumerate(outputs) if out is None), None)
-    if first_unfinished is not None:  # the function the run died in: what it printed, the rest failed
-        outputs[first_unfinished] = (printed.get(first_unfinished, []) + [None] * len(inputs))[: len(inputs)]
+    if first_unfinished is not None:  # the job the run died in: what it printed, the rest failed
+        outputs[first_unfinished] = padded(first_unfinished)
     return outputs
 
 
-def run_functions(functions: list[tuple[str, str]], language: str, inputs: list[tuple], types: tuple[str, ...]) -> list[list[str | None]]:
-    """For each (code, entry name): each input's printed output (``None`` where it failed), cached.
-    Python and Ruby share one sandbox run (a function that takes the run down costs a rerun of the
-    functions after it); Go compiles each function in its own run."""
-    keys = [_cache_key(code, language, name, inputs) for code, name in functions]
-    pending = list(dict.fromkeys(key for key in keys if key not in _cache))
-    by_key = dict(zip(keys, functions))
+def run_jobs(jobs: list[Job], language: str) -> list[list[str | None]]:
+    """For each job: each input's printed output (``None`` where the function failed on it), cached.
+    Python and Ruby share sandbox runs (up to MAX_BATCH functions each; a function that takes the run
+    down costs a rerun of the ones after it); Go compiles each function in its own run."""
+    pending = list({job.key: job for job in jobs if job.key not in _cache}.values())
     while pending:
-        batch = pending[:1] if language == "go" else pending
-        for key, outputs in zip(batch, _run_batch([by_key[key] for key in batch], language, inputs, types)):
+        batch = pending[:1] if language == "go" else pending[:MAX_BATCH]
+        for job, outputs in zip(batch, _run_batch(batch, language)):
             if outputs is not None:
-                _cache[key] = outputs
-        pending = [key for key in pending if key not in _cache]
+                _cache[job.key] = outputs
+        pending = [job for job in pending if job.key not in _cache]
+    results = [_cache[job.key] for job in jobs]
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
-    return [_cache[key] for key in keys]
+    return results
 
 
 def _entry_name(candidate: str, language: str, wanted: str) -> str | None:
@@ -429,27 +449,46 @@ class Comparison:
     reason: str | None = None  # why the reference could not be exercised (then exercised == 0)
 
 
-def _compare_group(reference: str, candidates: list[str], language: str) -> list[Comparison]:
-    try:
-        sig = signature(reference, language)
-    except NotExercisable as error:
-        return [Comparison(0, 0, str(error))] * len(candidates)
-    inputs = inputs_for(reference, sig.types)
-    names = [_entry_name(candidate, language, sig.name) for candidate in candidates]
-    runnable = [(candidate, name) for candidate, name in zip(candidates, names) if name is not None]
-    expected, *outputs = run_functions([(reference, sig.name)] + runnable, language, inputs, sig.types)
-    exercised = [i for i, output in enumerate(expected) if output is not None]
-    if not exercised:
-        return [Comparison(0, 0, f"{language}: reference fails on every input")] * len(candidates)
-    results, next_output = [], iter(outputs)
-    for name in names:
-        got = next(next_output) if name is not None else [None] * len(inputs)
-        results.append(Comparison(len(exercised), sum(got[i] == expected[i] for i in exercised)))
-    return results
+def _compare_groups(groups: list[tuple[str, list[str]]], language: str) -> list[list[Comparison]]:
+    """For each (reference, candidates) of ``language``: one comparison per candidate. All their
+    functions run in as few sandbox runs as possible."""
+    plans, jobs = [], []
+    for reference, candidates in groups:
+        try:
+            sig = signature(reference, language)
+        except NotExercisable as error:
+            plans.append(str(error))
+            continue
+        inputs = tuple(inputs_for(reference, sig.types))
+        names = [_entry_name(candidate, language, sig.name) for candidate in candidates]
+        group_jobs = [Job(reference, sig.name, inputs, sig.types)] + [
+            Job(candidate, name, inputs, sig.types) for candidate, name in zip(candidates, names) if name is not None
+        ]
+        plans.append((len(jobs), names, len(inputs)))
+        jobs += group_jobs
+    outputs = run_jobs(jobs, language) if jobs else []
+    comparisons = []
+    for (reference, candidates), plan in zip(groups, plans):
+        if isinstance(plan, str):
+            comparisons.append([Comparison(0, 0, plan)] * len(candidates))
+            continue
+        start, names, size = plan
+        expected = outputs[start]
+        exercised = [i for i, output in enumerate(expected) if output is not None]
+        if not exercised:
+            comparisons.append([Comparison(0, 0, f"{language}: reference fails on every input")] * len(candidates))
+            continue
+        candidate_outputs = iter(outputs[start + 1:])
+        group = []
+        for name in names:  # a candidate without a function to call agrees nowhere
+            got = next(candidate_outputs) if name is not None else [None] * size
+            group.append(Comparison(len(exercised), sum(got[i] == expected[i] for i in exercised)))
+        comparisons.append(group)
+    return comparisons
 
 
 def compare(reference: str, candidate: str, language: str) -> Comparison:
-    return _compare_group(reference, [candidate], language)[0]
+    return _compare_groups([(reference, [candidate])], language)[0][0]
 
 
 def _score(reference: str, candidate: str, language: str, comparison: Comparison) -> float:
@@ -473,15 +512,18 @@ def score(reference: str, candidate: str, language: str) -> float:
 
 
 def score_many(pairs: list[tuple[str, str, str]]) -> list[float]:
-    """Scores of (reference, candidate, language) pairs; the candidates of one reference run together."""
+    """Scores of (reference, candidate, language) pairs; all functions of one language run together."""
     groups: dict[tuple[str, str], list[int]] = {}
     for index, (reference, _, language) in enumerate(pairs):
         groups.setdefault((reference, language), []).append(index)
     scores = [0.0] * len(pairs)
-    for (reference, language), indices in groups.items():
-        candidates = [pairs[i][1] for i in indices]
-        for index, candidate, comparison in zip(indices, candidates, _compare_group(reference, candidates, language)):
-            scores[index] = _score(reference, candidate, language, comparison)
+    for language in dict.fromkeys(language for _, language in groups):
+        keys = [key for key in groups if key[1] == language]
+        comparisons = _compare_groups([(reference, [pairs[i][1] for i in groups[(reference, language)]])
+                                       for reference, _ in keys], language)
+        for key, group_comparisons in zip(keys, comparisons):
+            for index, comparison in zip(groups[key], group_comparisons):
+                scores[index] = _score(pairs[index][0], pairs[index][1], language, comparison)
     return scores
 
 
