@@ -96,6 +96,12 @@ def test_signatures_are_read_from_hints_go_types_and_ruby_usage():
         "str", "list[int]", "int")
     with pytest.raises(exec_metric.NotExercisable):
         exec_metric.signature("func h(m map[string]int) int {\n\treturn 0\n}\n", "go")
+    documented = 'def helper(x):\n    return x\n\ndef h(words, n):\n    """>>> h(["a", "b"], 2)\n    \'ab\'\n    """\n    return helper("".join(words[:n]))\n'
+    found = exec_metric.signature(documented, "python")
+    assert found.name == "h" and found.types == ("list[str]", "int") and found.examples == ((["a", "b"], 2),)
+    assert exec_metric.inputs_for(documented, found.types, found.examples)[0] == (["a", "b"], 2)
+    assert exec_metric.signature("def h(s, xs, n):\n    return s.split() + xs.append(1) + list(range(n))\n", "python").types == (
+        "str", "list[int]", "int")
 
 
 def test_ruby_types_of_world_programs_are_inferred_and_never_wrong(tiny_world_programs):

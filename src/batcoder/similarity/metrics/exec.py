@@ -5,7 +5,9 @@ S(c, c') = |{x : c(x) ok, c'(x) ok, c(x) == c'(x)}| / |{x : c(x) ok}|, over inpu
 *reference's* signature by :mod:`batcoder.world.values` (the world's input generator, so world
 programs get the inputs they were written for):
 
-* Python: the type hints (``int``, ``float``, ``bool``, ``str``, ``list[...]``/``List[...]`` of those);
+* Python: the type hints (``int``, ``float``, ``bool``, ``str``, ``list[...]``/``List[...]`` of those),
+  else the documentation's ``>>> f(...)`` examples (which also become the first inputs), else how the
+  body uses the parameter (``x.split()`` → string, ``x.append``/``sum(x)`` → list, ``x % 2`` → int);
 * Go: the parameter types (``int``, ``float64``, ``bool``, ``string``, slices of those), one result;
 * Ruby has no types: a world program's are read from the generator's templates its body matches
   (:func:`batcoder.world.program.argument_types`); otherwise each parameter's type is inferred from
@@ -78,6 +80,7 @@ class NotExercisable(Exception):
 class Signature:
     name: str
     types: tuple[str, ...]  # batcoder.world.values type names
+    examples: tuple[tuple, ...] = ()  # argument tuples from the documentation's ">>> f(...)" lines
 
 
 _PY_TYPES = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
@@ -87,7 +90,7 @@ def _python_type(node: ast.expr | None) -> str | None:
     if node is None:
         return None
     if isinstance(node, ast.Name):
-        return _PY_TYPES.get(node.id)
+        return "list[int]" if node.id in ("list", "List") else _PY_TYPES.get(node.id)
     if isinstance(node, ast.Subscript):
         base = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
         element = _python_type(node.slice)
@@ -98,7 +101,64 @@ def _python_type(node: ast.expr | None) -> str | None:
     return None
 
 
+def _value_type(value) -> str | None:
+    """The type name of an example argument (``None`` for what the generator cannot make)."""
+    for type_name, kind in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, kind):
+            return type_name
+    if isinstance(value, list):
+        elements = {_value_type(item) for item in value}
+        if not elements or elements == {"int"}:
+            return "list[int]"
+        if elements <= {"int", "float"}:
+            return "list[float]"
+        if len(elements) == 1 and None not in elements and not elements.pop().startswith("list"):
+            return f"list[{_value_type(value[0])}]"
+    return None
+
+
+def _doc_examples(function: ast.FunctionDef) -> list[tuple]:
+    """Argument tuples of the ``>>> name(...)`` lines of a function's docstring (literals only)."""
+    examples = []
+    for match in re.finditer(rf"^\s*>>>\s*{re.escape(function.name)}\((.*)\)\s*$", ast.get_docstring(function) or "", re.M):
+        try:
+            call = ast.parse(f"f({match.group(1)})", mode="eval").body
+            arguments = tuple(ast.literal_eval(argument) for argument in call.args)
+        except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+            continue
+        if not call.keywords and len(arguments) == len(function.args.args) and json.loads(json.dumps(arguments)) == list(arguments):
+            examples.append(arguments)
+    return examples
+
+
+_PY_STRING_USE = r"split|upper|lower|strip|lstrip|rstrip|replace|startswith|endswith|isdigit|isalpha|isupper|islower|isspace|find|swapcase|title|capitalize|encode|zfill"
+
+
+def _python_parameter_type(name: str, body: str) -> str | None:
+    n = re.escape(name)
+    if re.search(rf"\b{n}\.(?:{_PY_STRING_USE})\(", body):
+        return "str"
+    if re.search(rf"\b{n}\.(?:append|sort|pop|extend|remove|insert)\(", body) or re.search(rf"\bsum\(\s*{n}\s*\)", body):
+        return "list[int]"
+    if (re.search(rf"\brange\((?:[^()]*,\s*)?{n}\s*[,)]", body) or re.search(rf"\b{n}\s*(?:%|//|\*\*|<<|>>|[-+*]\s*\d)", body)
+            or re.search(rf"\b{n}\s*[<>]=?\s*-?\d", body) or re.search(rf"\b{n}\s*[!=]=\s*-?\d", body)):
+        return "int"
+    if re.search(rf"\b(?:sorted|max|min|len|reversed|enumerate)\(\s*{n}\s*\)|\bfor\s+\w+\s+in\s+{n}\b|\b{n}\[", body):
+        return "list[int]"
+    return None
+
+
+def _python_entry(functions: list[ast.FunctionDef]) -> ast.FunctionDef:
+    """The function the others serve: the last top-level function no other top-level function calls."""
+    called = {node.func.id for function in functions for node in ast.walk(function)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != function.name}
+    entries = [function for function in functions if function.name not in called]
+    return (entries or functions)[-1]
+
+
 def _python_signature(code: str) -> Signature:
+    """Types from the hints; else from the documentation's examples; else from how the body uses a
+    parameter (``x.split()`` → string, ``x.append`` / ``sum(x)`` → list, ``range(x)`` / ``x % 2`` → int)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -106,17 +166,26 @@ def _python_signature(code: str) -> Signature:
     functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if not functions:
         raise NotExercisable("python: no top-level function")
-    function = functions[0]
+    function = _python_entry(functions)
     arguments = function.args
     if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
         raise NotExercisable("python: variadic or keyword-only parameters")
+    examples = _doc_examples(function)
+    body = ast.unparse(function)
     types = []
-    for argument in arguments.args:
+    for position, argument in enumerate(arguments.args):
         type_name = _python_type(argument.annotation)
+        if argument.annotation is not None and type_name is None:
+            raise NotExercisable("python: a parameter's type hint is not one the input generator makes")
+        if type_name is None and examples:
+            seen = {_value_type(example[position]) for example in examples}
+            type_name = seen.pop() if len(seen) == 1 else None
         if type_name is None:
-            raise NotExercisable("python: parameter without a supported type hint")
+            type_name = _python_parameter_type(argument.arg, body)
+        if type_name is None:
+            raise NotExercisable("python: a parameter's type is neither hinted, nor shown by examples or its use")
         types.append(type_name)
-    return Signature(function.name, tuple(types))
+    return Signature(function.name, tuple(types), tuple(examples))
 
 
 _GO_FUNC = re.compile(r"^func\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*([^{]*)\{", re.M)
@@ -212,12 +281,22 @@ def signature(code: str, language: str) -> Signature:
     return reader(code)
 
 
-def inputs_for(code: str, types: tuple[str, ...]) -> list[tuple]:
-    """The inputs a reference is exercised on (seeded by its code: the same every time)."""
+def inputs_for(code: str, types: tuple[str, ...], examples: tuple[tuple, ...] = ()) -> list[tuple]:
+    """The inputs a reference is exercised on: its documentation's examples first, then generated
+    ones (seeded by its code: the same every time)."""
     from batcoder.world.values import random_inputs
 
     rng = random.Random(hashlib.sha256(code.encode("utf-8", "replace")).hexdigest())
-    return random_inputs(list(types), rng, INPUTS)
+    chosen: list[tuple] = []
+    for example in examples:
+        if example not in chosen and len(chosen) < INPUTS:
+            chosen.append(example)
+    for generated in random_inputs(list(types), rng, INPUTS):
+        if len(chosen) >= INPUTS:
+            break
+        if generated not in chosen:
+            chosen.append(generated)
+    return chosen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,7 +538,7 @@ def _compare_groups(groups: list[tuple[str, list[str]]], language: str) -> list[
         except NotExercisable as error:
             plans.append(str(error))
             continue
-        inputs = tuple(inputs_for(reference, sig.types))
+        inputs = tuple(inputs_for(reference, sig.types, sig.examples))
         names = [_entry_name(candidate, language, sig.name) for candidate in candidates]
         group_jobs = [Job(reference, sig.name, inputs, sig.types)] + [
             Job(candidate, name, inputs, sig.types) for candidate, name in zip(candidates, names) if name is not None
