@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from batcoder.similarity.base import Metric
 
 INPUTS = 16  # generated inputs per reference
-TIMEOUT_S = {"python": 10.0, "ruby": 10.0, "go": 30.0}  # per run (all inputs); Go compiles first
+TIMEOUT_S = {"python": 10.0, "ruby": 10.0, "go": 30.0}  # per run, plus 0.5 s per function in it; Go compiles first
 CACHE_SIZE = 4096
 FALLBACK_METRIC = "cssg"
 
@@ -607,9 +607,12 @@ def score_many(pairs: list[tuple[str, str, str]]) -> list[float]:
 
 
 def explain(reference: str, candidate: str, language: str) -> str:
+    from batcoder.similarity import similarity
+
     comparison = compare(reference, candidate, language)
     if comparison.reason is not None:
-        return f"not exercisable ({comparison.reason}); {FALLBACK_METRIC} fallback: {score(reference, candidate, language):.6f}"
+        fallback = similarity(reference, candidate, language, FALLBACK_METRIC)
+        return f"not exercisable ({comparison.reason}); {FALLBACK_METRIC} fallback: {fallback:.6f}"
     return (f"{comparison.equal}/{comparison.exercised} generated inputs give equal outputs "
             f"(score {comparison.equal / comparison.exercised:.6f})")
 
