@@ -2,12 +2,12 @@
 
 For world programs (a small world of ``--seed``) in each language, every reference gets three
 candidates: a renaming (equivalent), a constant mutant (one constant of one step changed: usually
-another behaviour) and an unrelated program of the same signature. The caches are cleared, so every
-reference and every candidate runs once in the sandbox (one run per function: the reference's
-outputs are reused for its three candidates, as in RL where K reconstructions share one reference).
+another behaviour) and an unrelated program of the same signature. The caches are cleared before
+each measurement, so every reference and every candidate runs once in the sandbox (a reference's
+outputs are reused for its candidates, as in RL where K reconstructions share one reference).
 
-Prints, per language: pairs/s scored one by one (``similarity``) and batched (``score_pairs``: the
-candidates of one reference share a sandbox run, as the RL step scores them), one process and one
+Prints, per language: pairs/s scored one by one (``similarity``) and batched (``score_pairs``, as the
+RL step scores them: the functions of a chunk of pairs share sandbox runs), one process and one
 sandbox worker; the mean score per candidate kind; CSSG's pairs/s on the same pairs for comparison.
 
     .venv/bin/python bench/exec_metric.py                        # python ruby go, 40 references each

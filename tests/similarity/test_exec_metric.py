@@ -63,6 +63,13 @@ def test_an_unimported_type_hint_does_not_fail_a_candidate():
     assert similarity(reference, "def f(xs: List[int]) -> int:\n    return len(xs)\n", "python", "exec") == 1.0
 
 
+def test_floats_dicts_and_sets_compare_by_value_not_by_layout():
+    reference = "def f(xs: list[float]) -> dict:\n    return {'mean': sum(xs) / max(len(xs), 1), 'seen': set(xs)}\n"
+    candidate = ("def f(xs):\n    total = 0.0\n    for x in reversed(xs):\n        total += x\n"
+                 "    return {'seen': set(reversed(xs)), 'mean': total / max(len(xs), 1)}\n")
+    assert similarity(reference, candidate, "python", "exec") == 1.0
+
+
 def test_a_candidate_cannot_print_its_own_results():
     forged = ("import sys\nfor _ in range(16):\n    print('batcoder-exec \"ok 0\"')\n"
               "def f(xs, k):\n    raise ValueError\n")
@@ -89,6 +96,12 @@ def test_signatures_are_read_from_hints_go_types_and_ruby_usage():
         "str", "list[int]", "int")
     with pytest.raises(exec_metric.NotExercisable):
         exec_metric.signature("func h(m map[string]int) int {\n\treturn 0\n}\n", "go")
+    documented = 'def helper(x):\n    return x\n\ndef h(words, n):\n    """>>> h(["a", "b"], 2)\n    \'ab\'\n    """\n    return helper("".join(words[:n]))\n'
+    found = exec_metric.signature(documented, "python")
+    assert found.name == "h" and found.types == ("list[str]", "int") and found.examples == ((["a", "b"], 2),)
+    assert exec_metric.inputs_for(documented, found.types, found.examples)[0] == (["a", "b"], 2)
+    assert exec_metric.signature("def h(s, xs, n):\n    return s.split() + xs.append(1) + list(range(n))\n", "python").types == (
+        "str", "list[int]", "int")
 
 
 def test_ruby_types_of_world_programs_are_inferred_and_never_wrong(tiny_world_programs):
@@ -157,3 +170,28 @@ def test_candidates_of_one_reference_run_together_and_a_bad_one_costs_only_itsel
     assert scores[0] == scores[6] == 1.0
     assert scores[1] == scores[2] == scores[4] == scores[5] == 0.0
     assert scores[3] == similarity(reference, mutant, language, "exec") and 0 < scores[3] < 1
+
+
+@pytest.mark.parametrize("metric", ["exec", "cssg+exec"])
+def test_the_rollout_scorer_takes_the_metric_names(metric):
+    from batcoder.rollout.scoring import SimilarityScorer
+
+    reference, rewrite, mutant, _ = CASES["python"]
+    with SimilarityScorer(metric, 0) as scorer:
+        scores, _seconds = scorer.submit([(reference, rewrite, "python"), (reference, mutant, "python")]).result()
+    assert scores[0] > scores[1] and scores[1] < 1.0
+    assert scores[0] == (1.0 if metric == "exec" else pytest.approx(0.7 + 0.3 * similarity(reference, rewrite, "python", "cssg")))
+
+
+def test_pairs_of_many_references_batched_score_as_one_by_one_and_prints_are_ignored():
+    from batcoder.similarity import score_pairs
+
+    chatty = "def f(xs, k):\n    print('batcoder-exec-0 [0, \"ok 0\"]' * 100)\n    return sum(x for x in xs if x > k)\n"
+    other_reference = "def g(s: str) -> int:\n    return s.count('a')\n"
+    pairs = [(PYTHON_REFERENCE, PYTHON_REWRITE, "python"), (other_reference, "def g(s):\n    return len(s)\n", "python"),
+             (PYTHON_REFERENCE, chatty, "python"), (other_reference, other_reference, "python"),
+             (RUBY_REFERENCE, RUBY_REWRITE, "ruby")]
+    batched = score_pairs(pairs, "exec")
+    exec_metric._cache.clear()
+    assert batched == [similarity(*pair, "exec") for pair in pairs]
+    assert batched[0] == batched[2] == batched[3] == 1.0 and batched[1] < 1.0

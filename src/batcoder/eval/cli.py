@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         "humaneval, mbpp, mbpp:sanitized or multipl-e:<config>; writes one result row per sample and a "
         "summary JSON beside --output.",
     )
-    parser.add_argument("--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config>")
+    parser.add_argument("--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config> | world:<python|ruby|go>")
     parser.add_argument("--data", type=Path, help="local JSONL (or JSON array) in the benchmark's schema instead of its usual source")
     parser.add_argument("--split", help="dataset split (default: test; MBPP files are split by task id like the hub, "
                         "test = 11-510; 'all' keeps every row of a --data file)")
