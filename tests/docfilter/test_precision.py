@@ -785,3 +785,12 @@ def test_examples_math_and_types_are_documentation(language, code, step):
 def test_short_code_without_prose_is_still_a_leak(language, code, doc):
     result = check(doc, code, language)
     assert result.score == 0.0 and result.reason.startswith("leak:"), result.reason
+
+
+def test_the_codes_own_expressions_verbatim_stay_a_leak():
+    """The boundary: TRI_DOC is precise, but it writes the code's expressions `i / 2 + 1` and `(i + 3) / 2`
+    (and `n + 1`, `tri(n)`) in the code's own syntax; the issue keeps such expressions leaks."""
+    result = check(TRI_DOC, TRI, "python")
+    assert result.score == 0.0 and result.reason.startswith("leak:"), result.reason
+    in_words = TRI_DOC.replace("i / 2 + 1", "half of i plus one").replace("plus (i + 3) / 2", "plus half of (i + 3)")
+    assert check(in_words, TRI, "python").score == 1.0
