@@ -4,6 +4,7 @@ Sections: ``world`` (the code world's generator settings, passed to :mod:`batcod
 ``pretrain`` (:class:`batcoder.models.pretrain.PretrainConfig`; its corpus is the world's
 pretraining split), ``train`` (a ``batcoder train`` config shared by every RL arm; model, corpus and
 run directory are filled in), ``sft`` and ``eval`` below, and the ``arms`` and ``seeds`` to run.
+``extends: other.yaml`` starts from another experiment's config (sections merged key by key).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from batcoder.config import _build, config_from_dict
+from batcoder.config import _build, _merge, config_from_dict
 from batcoder.errors import UserError
 from batcoder.models.pretrain import PretrainConfig
 
@@ -62,11 +63,9 @@ class ExperimentConfig:
     world: dict = field(default_factory=dict)  # settings of the code world (see `batcoder world build --help`)
 
 
-def load_experiment_config(path: str | Path) -> ExperimentConfig:
-    """The experiment in ``path``; a one-line UserError naming the file and key otherwise."""
-    from batcoder.experiment.arms import ARMS
-
-    path = Path(path)
+def _read_values(path: Path, seen: tuple = ()) -> dict:
+    """The YAML mapping in ``path``; ``extends: other.yaml`` (relative to ``path``) is read first and
+    overridden key by key."""
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
@@ -75,6 +74,21 @@ def load_experiment_config(path: str | Path) -> ExperimentConfig:
         raise UserError(f"{path}: invalid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(values, dict):
         raise UserError(f"{path}: the experiment config must be a mapping")
+    parent = values.pop("extends", None)
+    if parent is None:
+        return values
+    parent_path = (path.parent / str(parent)).resolve()
+    if parent_path in seen:
+        raise UserError(f"{path}: config key 'extends': {parent} extends itself")
+    return _merge(_read_values(parent_path, (*seen, parent_path)), values)
+
+
+def load_experiment_config(path: str | Path) -> ExperimentConfig:
+    """The experiment in ``path``; a one-line UserError naming the file and key otherwise."""
+    from batcoder.experiment.arms import ARMS
+
+    path = Path(path)
+    values = _read_values(path)
     raw = {key: values.pop(key) for key in ("train", "world") if key in values}
     for key, value in raw.items():
         if not isinstance(value, dict):

@@ -184,32 +184,6 @@ def lr_multiplier(step: int, config: PretrainConfig) -> float:
     return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def _batch(blocks: list[list[int]], pad_id: int):
-    import torch
-
-    width = max(len(block) for block in blocks)
-    input_ids = torch.full((len(blocks), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(blocks), width), dtype=torch.long)
-    for row, block in enumerate(blocks):
-        input_ids[row, : len(block)] = torch.tensor(block)
-        attention_mask[row, : len(block)] = 1
-    labels = input_ids.masked_fill(attention_mask == 0, -100)
-    return input_ids, attention_mask, labels
-
-
-def _mean_loss(model, blocks: list[list[int]], pad_id: int, batch_size: int) -> float:
-    import torch
-
-    total = tokens = 0.0
-    with torch.no_grad():
-        for start in range(0, len(blocks), batch_size):
-            input_ids, attention_mask, labels = _batch(blocks[start : start + batch_size], pad_id)
-            count = float((labels[:, 1:] != -100).sum())
-            total += float(model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss) * count
-            tokens += count
-    return total / max(tokens, 1.0)
-
-
 def plot_loss(metrics_path: Path, output: Path) -> Path | None:
     """PNG of the training loss (and the held-out blocks' loss) over steps."""
     from batcoder.rl.metrics import read_metrics
@@ -253,6 +227,7 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
     from batcoder.data.jsonl import write_json
     from batcoder.models.loading import staged_directory
     from batcoder.models.tiny import train_tokenizer, tiny_config
+    from batcoder.sft import Example, collate, mean_response_loss
 
     documents, counts = render_documents(read_corpus(config.corpus), config)
     if not documents:
@@ -262,7 +237,8 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
     encoded = [encode_document(tokenizer, messages, text) for messages, text in documents]
     rng = random.Random(config.seed)
     rng.shuffle(encoded)
-    blocks, too_long = pack(encoded, config.block_size)
+    packed, too_long = pack(encoded, config.block_size)
+    blocks = [Example(prompt_ids=[], response_ids=block) for block in packed]  # every token has a loss
     if too_long:
         counts[f"skipped: longer than block_size={config.block_size}"] = too_long
     held_out = max(1, int(len(blocks) * config.eval_fraction)) if config.eval_fraction else 0
@@ -306,7 +282,7 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
                     if not queue:  # a new epoch in a fresh seeded order
                         queue = torch.randperm(len(train_blocks), generator=order).tolist()
                     batch.append(train_blocks[queue.pop()])
-                input_ids, attention_mask, labels = _batch(batch, pad_id)
+                input_ids, attention_mask, labels = collate(batch, pad_id, model.device)
                 loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
                 loss_value = loss.item()
                 if not math.isfinite(loss_value):
@@ -324,7 +300,7 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
                           "tokens": tokens_seen, "tokens_per_s": tokens_seen / elapsed, "elapsed_s": elapsed}
                 if eval_blocks and ((step + 1) % config.eval_every == 0 or step + 1 == config.steps):
                     model.eval()
-                    record["eval_loss"] = _mean_loss(model, eval_blocks, pad_id, config.batch_size)
+                    record["eval_loss"] = mean_response_loss(model, eval_blocks, pad_id, config.batch_size)
                     model.train()
                 metrics.write(json.dumps(record) + "\n")
                 bar.set_postfix(loss=f"{loss_value:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}", refresh=False)
@@ -346,7 +322,7 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
             "tokens_per_s": round(tokens_seen / seconds, 1),
             "loss_first": loss_first,
             "loss_last": loss_value,
-            "eval_loss": _mean_loss(model, eval_blocks, pad_id, config.batch_size) if eval_blocks else None,
+            "eval_loss": mean_response_loss(model, eval_blocks, pad_id, config.batch_size) if eval_blocks else None,
             "threads": torch.get_num_threads(),
         }
         write_json(staging / RECORD, record)
