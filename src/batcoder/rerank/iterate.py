@@ -36,6 +36,7 @@ from typing import Literal
 from batcoder.config import check_device, load_config, setting
 from batcoder.errors import UserError
 from batcoder.rerank.config import RerankTrainConfig
+from batcoder.rerank.mining import add_new, hard_negatives
 
 SELECTOR_PARTS = ("reranker", "logprob", "random", "roundtrip", "oracle")
 
@@ -189,7 +190,6 @@ def run_rounds(config: IterateConfig) -> list[dict]:
     from batcoder.data.jsonl import write_json
     from batcoder.eval.runner import write_jsonl
     from batcoder.rerank.candidates import read_candidates
-    from batcoder.rerank.mining import add_new, hard_negatives
     from batcoder.rerank.model import load_reranker
 
     loop = Loop(config)
