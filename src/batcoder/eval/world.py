@@ -57,6 +57,7 @@ class WorldBenchmark(Benchmark):
                     entry_point=require(row, "entry_point", where),
                     stop_sequences=tuple(row.get("stop_tokens") or ("\nclass", "\ndef", "\n#", "\nif", "\nprint")),
                     canonical_solution=row.get("canonical_solution"),
+                    extra={"documentation": row["documentation"]} if "documentation" in row else {},
                 )
                 continue
             from batcoder.eval.multipl_e import LANGUAGES as MULTIPL_E_LANGUAGES
