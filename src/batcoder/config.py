@@ -105,6 +105,7 @@ class RolloutConfig:
     chunk_functions: int = setting(4, "functions generated per chunk; a chunk is scored while the next one generates", check="positive")
     backend: str = setting("hf", "generation backend (a module of batcoder/generation/)")
     generation_batch_size: int = setting(32, "sequences per generate call (larger is faster until memory runs out)", check="positive")
+    reward_model: str | None = setting(None, "reranker directory scoring the responses (rollout kind rerank; `batcoder rerank train`)", path=True)
 
     def __post_init__(self) -> None:
         from batcoder.generation import available_backends

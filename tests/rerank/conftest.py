@@ -58,14 +58,14 @@ def problems_file(tmp_path_factory) -> Path:
 
 def candidate_rows() -> list[dict]:
     """Labelled candidates as `rerank sample` writes them (two per problem: one passes)."""
-    from batcoder.eval.mbpp import mbpp_prompt
+    from batcoder.eval.mbpp import STOP_SEQUENCES, mbpp_prompt
 
     rows = []
     for problem in PROBLEMS:
         prompt = mbpp_prompt(problem["text"], problem["test_list"][0])
         for completion, passed in ((problem["code"], True), (problem["wrong"], False)):
             rows.append({"task_id": str(problem["task_id"]), "prompt": prompt, "completion": completion,
-                         "language": "python", "passed": passed, "result": "passed" if passed else "failed: AssertionError",
+                         "language": "python", "stop": list(STOP_SEQUENCES), "passed": passed, "result": "passed" if passed else "failed: AssertionError",
                          "failure": None if passed else "wrong_answer"})
     return rows
 

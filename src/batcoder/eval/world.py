@@ -30,6 +30,11 @@ def _generated_rows(language: str) -> tuple[dict, ...]:
     return tuple(benchmark_row(index, item, language) for index, item in enumerate(items))
 
 
+def _documentation(row: dict) -> dict:
+    """The reference documentation a world row carries (the doc->code prompt style needs it)."""
+    return {"documentation": row["documentation"]} if "documentation" in row else {}
+
+
 class WorldBenchmark(Benchmark):
     name = "world"
 
@@ -55,13 +60,13 @@ class WorldBenchmark(Benchmark):
                 yield replace(
                     problem,
                     stop_sequences=tuple(row.get("stop_tokens") or problem.stop_sequences),
-                    extra={"documentation": row.get("documentation")},
+                    extra=_documentation(row),
                 )
                 continue
             problem = multipl_e.problem_from_row(row, where)
             if problem.language != self.language:
                 raise BenchmarkDataError(f"{where}: language {row['language']!r} is not {self.language}")
-            yield replace(problem, extra={"documentation": row.get("documentation")})
+            yield replace(problem, extra=_documentation(row))
 
     def program(self, problem: Problem, completion: str) -> str:
         if problem.language == "python":

@@ -31,53 +31,65 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from batcoder.config import _build, _field, _merge, parse_overrides
+from batcoder.config import check_device, load_config, setting
 from batcoder.errors import UserError
-from batcoder.rerank.config import RerankTrainConfig, read_yaml_sections, save_yaml, validate
+from batcoder.rerank.config import RerankTrainConfig
+from batcoder.rerank.mining import add_new, hard_negatives
+
+SELECTOR_PARTS = ("reranker", "logprob", "random", "roundtrip", "oracle")
 
 
 @dataclass
 class GeneratorConfig:
-    path: str = _field("runs/quickstart/sft-model", "the generator at round 0: local HF model directory or hub id")
-    device: str | None = _field(None, "torch device; None picks cuda when available, else cpu")
-    temperature: float = _field(0.8, "sampling temperature of the candidates")
-    top_p: float = _field(0.95, "nucleus sampling threshold of the candidates")
-    max_new_tokens: int = _field(256, "max new tokens of a candidate")
-    batch_size: int = _field(16, "prompts per generation call")
-    prompt_style: str = _field("completion", "completion (base models) or chat (instruction-tuned)")
+    path: str = setting("runs/quickstart/sft-model", "the generator at round 0: local HF model directory or hub id", path=True)
+    device: str | None = setting(None, "torch device; None picks cuda when available, else cpu")
+    temperature: float = setting(0.8, "sampling temperature of the candidates", check="positive")
+    top_p: float = setting(0.95, "nucleus sampling threshold of the candidates", check="unit_interval")
+    max_new_tokens: int = setting(256, "max new tokens of a candidate", check="positive")
+    batch_size: int = setting(16, "prompts per generation call", check="positive")
+    prompt_style: Literal["completion", "chat"] = setting("completion", "completion (base models) or chat (instruction-tuned)")
+
+    def __post_init__(self) -> None:
+        check_device(self.device, "config key 'generator.device'")
 
 
 @dataclass
 class ProblemsConfig:
-    benchmark: str = _field("mbpp", "training problems: a `batcoder evaluate` benchmark spec")
-    data: str | None = _field(None, "local JSONL of the training problems in the benchmark's schema")
-    split: str | None = _field("train", "split of the training problems (benchmarks with splits)")
-    limit: int | None = _field(None, "use the first N training problems")
-    eval_benchmark: str = _field("mbpp", "held-out problems: a benchmark spec")
-    eval_data: str | None = _field(None, "local JSONL of the held-out problems")
-    eval_split: str | None = _field("test", "split of the held-out problems")
-    eval_limit: int | None = _field(None, "use the first N held-out problems")
+    benchmark: str = setting("mbpp", "training problems: a `batcoder evaluate` benchmark spec")
+    data: str | None = setting(None, "local JSONL of the training problems in the benchmark's schema", path=True)
+    split: str | None = setting("train", "split of the training problems (benchmarks with splits)")
+    limit: int | None = setting(None, "use the first N training problems", check="positive")
+    eval_benchmark: str = setting("mbpp", "held-out problems: a benchmark spec")
+    eval_data: str | None = setting(None, "local JSONL of the held-out problems", path=True)
+    eval_split: str | None = setting("test", "split of the held-out problems")
+    eval_limit: int | None = setting(None, "use the first N held-out problems", check="positive")
 
 
 @dataclass
 class LoopConfig:
-    rounds: int = _field(2, "self-training rounds after round 0")
-    output_dir: str = _field("runs/rerank/iterate", "directory of the rounds")
-    seed: int = _field(0, "seed of sampling, alignment and reranker training")
-    candidates_per_problem: int = _field(8, "candidates per training problem per round")
-    eval_candidates_per_problem: int = _field(8, "N of best-of-N on the held-out problems")
-    initial_candidates: str | None = _field(None, "labelled candidates (`rerank sample`) to use as round 0's instead of sampling")
-    selectors: str = _field("reranker,logprob,random,oracle", "comma-separated selectors of the held-out table (reranker = the round's)")
-    workers: int = _field(2, "programs run in parallel")
-    timeout_s: float | None = _field(None, "seconds per program; None = the benchmark's")
-    unsafe_no_isolation: bool = _field(False, "run without the sandbox when isolation is unavailable")
+    rounds: int = setting(2, "self-training rounds after round 0", check="non_negative")
+    output_dir: str = setting("runs/rerank/iterate", "directory of the rounds", path=True)
+    seed: int = setting(0, "seed of sampling, alignment and reranker training")
+    candidates_per_problem: int = setting(8, "candidates per training problem per round", check="positive")
+    eval_candidates_per_problem: int = setting(8, "N of best-of-N on the held-out problems", check="positive")
+    initial_candidates: str | None = setting(None, "labelled candidates (`rerank sample`) to use as round 0's instead of sampling", path=True)
+    selectors: str = setting("reranker,logprob,random", "comma-separated selectors of the held-out table (reranker = the round's; the oracle is always reported)")
+    workers: int = setting(2, "programs run in parallel", check="positive")
+    timeout_s: float | None = setting(None, "seconds per program; None = the benchmark's", check="positive")
+    unsafe_no_isolation: bool = setting(False, "run without the sandbox when isolation is unavailable")
+
+    def __post_init__(self) -> None:
+        for name in self.selectors.split(","):
+            if not set(name.split("+")) <= set(SELECTOR_PARTS):
+                raise UserError(f"config key 'iterate.selectors': unknown selector {name!r}; parts: {', '.join(SELECTOR_PARTS)}")
 
 
 @dataclass
 class AlignConfig:
-    config: str | None = _field(None, "`batcoder train` YAML with the RL settings (rollout.kind, model, data and run paths are set per round)")
-    steps: int = _field(20, "RL steps per round")
+    config: str | None = setting(None, "`batcoder train` YAML with the RL settings (model, data, rollout kind and run paths are set per round)", path=True)
+    steps: int = setting(20, "RL steps per round", check="positive")
 
 
 @dataclass
@@ -90,22 +102,7 @@ class IterateConfig:
 
 
 def load_iterate_config(path: str | Path | None, overrides: list[str] = ()) -> IterateConfig:
-    values = _merge(read_yaml_sections(path), parse_overrides(list(overrides)))
-    try:
-        config = _build(IterateConfig, values, "")
-        validate(config.reranker)
-        loop = config.iterate
-        for key, value in (("iterate.rounds", loop.rounds + 1), ("iterate.candidates_per_problem", loop.candidates_per_problem),
-                           ("iterate.eval_candidates_per_problem", loop.eval_candidates_per_problem),
-                           ("iterate.workers", loop.workers), ("align.steps", config.align.steps)):
-            if value < 1:
-                raise UserError(f"config key '{key}': must be > {0 if key != 'iterate.rounds' else -1}")
-        for name in loop.selectors.split(","):
-            if not set(name.split("+")) <= {"reranker", "logprob", "random", "roundtrip", "oracle"}:
-                raise UserError(f"config key 'iterate.selectors': unknown selector {name!r} (reranker = the round's reranker)")
-    except UserError as error:
-        raise UserError(f"{path}: {error}" if path is not None else str(error)) from None
-    return config
+    return load_config(path, overrides, IterateConfig)
 
 
 class Loop:
@@ -189,15 +186,15 @@ def _path(value: str | None) -> Path | None:
 
 def run_rounds(config: IterateConfig) -> list[dict]:
     """Run round 0 and ``iterate.rounds`` self-training rounds; returns one summary per round."""
+    from batcoder.config import save_config
     from batcoder.data.jsonl import write_json
     from batcoder.eval.runner import write_jsonl
     from batcoder.rerank.candidates import read_candidates
-    from batcoder.rerank.mining import add_new, hard_negatives
     from batcoder.rerank.model import load_reranker
 
     loop = Loop(config)
     loop.root.mkdir(parents=True, exist_ok=True)
-    save_yaml(config, loop.root / "config.yaml")
+    save_config(config, loop.root / "config.yaml")
     seed = config.iterate.seed
     generator, summaries = config.generator.path, []
     for index in range(config.iterate.rounds + 1):

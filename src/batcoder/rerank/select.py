@@ -83,7 +83,7 @@ def mean_log_probs(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_siz
     import torch
 
     from batcoder.models.prompting import encode_prompt
-    from batcoder.rl.losses import token_log_probs
+    from batcoder.training.logprobs import response_log_probs
 
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     results: list[float] = []
@@ -94,19 +94,19 @@ def mean_log_probs(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_siz
             sequences, prompt_lengths = [], []
             for prompt, completion in pairs[start : start + batch_size]:
                 prompt_ids = encode_prompt(tokenizer, prompt)
-                completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
-                sequences.append(prompt_ids + completion_ids)
+                sequences.append(prompt_ids + tokenizer(completion, add_special_tokens=False)["input_ids"])
                 prompt_lengths.append(len(prompt_ids))
             width = max(map(len, sequences))
             input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in sequences], device=model.device)
             attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in sequences], device=model.device)
+            # column t predicts token t + 1: the completion's tokens are predicted from prompt_length - 1 on
+            action = torch.tensor([[prompt_length - 1 <= t < len(ids) - 1 for t in range(width - 1)]
+                                   for ids, prompt_length in zip(sequences, prompt_lengths)], device=model.device)
             with torch.no_grad():
-                logits = model(input_ids=input_ids, attention_mask=attention).logits[:, :-1].float()
-            log_probs = token_log_probs(logits, input_ids[:, 1:])
-            for row, (ids, prompt_length) in enumerate(zip(sequences, prompt_lengths)):
-                # position t predicts token t + 1: the completion's tokens are predicted from prompt_length - 1 on
-                span = log_probs[row, prompt_length - 1 : len(ids) - 1]
-                results.append(span.mean().item() if span.numel() else float("-inf"))
+                log_probs = response_log_probs(model, input_ids, attention, action)
+            for row_log_probs, row_action in zip(log_probs, action):
+                count = int(row_action.sum())
+                results.append(row_log_probs.sum().item() / count if count else float("-inf"))
     finally:
         model.train(was_training)
     return results

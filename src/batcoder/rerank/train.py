@@ -21,7 +21,8 @@ import torch
 
 from batcoder.errors import UserError
 from batcoder.rerank.candidates import count_problems, group_by_problem, is_held_out, make_pairs, read_candidates
-from batcoder.rerank.config import RerankTrainConfig, save_yaml
+from batcoder.config import save_config
+from batcoder.rerank.config import RerankTrainConfig
 from batcoder.rerank.losses import auroc, pairwise_accuracy, pairwise_loss, pointwise_loss, top1_pass_rate
 from batcoder.rerank.model import Reranker, rerank_text
 
@@ -160,7 +161,7 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
         scheduler.load_state_dict(state["scheduler"])
         start = state["step"]
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_yaml(config, run_dir / "config.yaml")
+    save_config(config, run_dir / "config.yaml")
     counts = count_problems(group_by_problem(data.rows)).as_dict()
     writer = MetricsWriter(run_dir, tensorboard=config.run.tensorboard, wandb_project=None, config={}, resume_step=start)
 
