@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 import tree_sitter
 
-from batcoder.languages.base import Function, Language
+from batcoder.languages.base import DocSlot, Function, Language
 
 Edit = tuple[int, int, bytes]  # (start_byte, end_byte, replacement)
 
@@ -232,6 +232,49 @@ def comments_above(source: bytes, anchor: tree_sitter.Node, comment_types: froze
         candidate = candidate.prev_sibling
     block.reverse()
     return block
+
+
+def find_definition(
+    language: Language,
+    source: bytes,
+    node_types: Iterable[str],
+    function: Function,
+    named: Callable[[tree_sitter.Node], tuple[str | None, tree_sitter.Node] | None],
+) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+    """``(definition, outer)`` of the definition in ``source`` that ``function`` was extracted from:
+    the first node of ``node_types`` whose ``named(node)`` is ``(function.name, outer)`` with
+    ``outer`` (the span the function covers) starting on ``function.start_line``."""
+    root = language.parser.parse(source).root_node
+    for node in find_nodes(language, root, node_types):
+        found = named(node)
+        if found is not None and found[0] == function.name and found[1].start_point.row == function.start_line - 1:
+            return node, found[1]
+    return None
+
+
+def comment_slot(
+    source: bytes, anchor: tree_sitter.Node, block: list[tree_sitter.Node], documentation: list[tree_sitter.Node]
+) -> DocSlot | None:
+    """The :class:`DocSlot` of documentation written as comment lines above ``anchor``: over
+    ``documentation`` (the part of ``block``, the comments right above, that documents it) when
+    there is some, else new lines above the whole block (a directive such as
+    ``// eslint-disable-next-line`` stays next to the definition). None when code precedes the
+    anchor on its line."""
+    line_start = source.rfind(b"\n", 0, anchor.start_byte) + 1
+    leading = source[line_start : anchor.start_byte]
+    if leading.strip():
+        return None
+    indent = leading.decode("utf-8")
+    if not documentation:
+        start = source.rfind(b"\n", 0, block[0].start_byte) + 1 if block else line_start
+        return DocSlot(start, start, indent, indent, "\n", replaces=False)
+    start = source.rfind(b"\n", 0, documentation[0].start_byte) + 1
+    end = documentation[-1].end_byte
+    line_end = source.find(b"\n", end)
+    rest = source[end : len(source) if line_end < 0 else line_end]
+    if rest.strip():  # the definition (or another comment) follows on the documentation's last line
+        return DocSlot(start, end + len(rest) - len(rest.lstrip()), indent, indent, "\n" + indent, replaces=True)
+    return DocSlot(start, line_end + 1, indent, indent, "\n", replaces=True)
 
 
 def clean_line_comments(texts: Iterable[str], marker: str) -> str | None:

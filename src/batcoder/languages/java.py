@@ -9,12 +9,14 @@ from __future__ import annotations
 import tree_sitter
 import tree_sitter_java
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
+    comment_slot,
     comments_above,
     enclosing,
+    find_definition,
     find_nodes,
     literal_rows,
     make_function,
@@ -49,9 +51,18 @@ def _container_name(node: tree_sitter.Node) -> str | None:
 
 
 def _javadoc(source: bytes, declaration: tree_sitter.Node) -> str | None:
-    block = comments_above(source, declaration, _COMMENT_TYPES)
-    docs = [comment for comment in block if comment.text.startswith(b"/**")]
+    docs = _javadoc_comments(comments_above(source, declaration, _COMMENT_TYPES))
     return clean_block_comment(docs[-1].text.decode("utf-8", errors="replace")) if docs else None
+
+
+def _javadoc_comments(block: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """The Javadoc of a declaration: the last ``/** ... */`` of the comments above it."""
+    return [comment for comment in block if comment.text.startswith(b"/**")][-1:]
+
+
+def _named(declaration: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
+    name = declaration.child_by_field_name("name")
+    return (name.text.decode("utf-8", errors="replace") if name is not None else None), declaration
 
 
 class Java(Language):
@@ -132,6 +143,14 @@ class Java(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        data = source.encode("utf-8")
+        found = find_definition(self, data, _DEFINITION_TYPES, function, _named)
+        if found is None:
+            return None
+        block = comments_above(data, found[1], _COMMENT_TYPES)
+        return comment_slot(data, found[1], block, _javadoc_comments(block))
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import tree_sitter
 import tree_sitter_ruby
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_line_comments,
     comment_removals,
+    comment_slot,
     comments_above,
     enclosing,
+    find_definition,
     find_nodes,
     literal_rows,
     make_function,
@@ -45,6 +47,11 @@ def _in_singleton_class(node: tree_sitter.Node) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def _named(definition: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
+    name = definition.child_by_field_name("name")
+    return (name.text.decode("utf-8", errors="replace") if name is not None else None), definition
 
 
 def _clean_doc(comments: list[tree_sitter.Node]) -> str | None:
@@ -156,6 +163,14 @@ class Ruby(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        data = source.encode("utf-8")
+        found = find_definition(self, data, _DEFINITION_TYPES, function, _named)
+        if found is None:
+            return None
+        block = comments_above(data, found[1], _COMMENT_TYPES)
+        return comment_slot(data, found[1], block, block)
 
     def _after_unfinished_function(self, prompt: str, solution: str) -> str:
         # Close the prompt's open ``def``; the solution's definition, which follows, replaces it.
