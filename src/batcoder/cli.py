@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "batcoder.sft",  # sft
     "batcoder.synthesize",  # synthesize
     "batcoder.training.cli",  # train
+    "batcoder.document.cli",  # document
 )
 
 

@@ -37,9 +37,10 @@ def read_corpus(path: str | Path, split: str | None = None) -> Iterator[dict]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path) -> Iterator[IO[str]]:
+def atomic_output(path: str | Path, mode: int | None = None) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only when the block completes: it is written to a hidden
-    temporary file in the same directory and renamed over ``path``; on any error it is deleted."""
+    temporary file in the same directory and renamed over ``path``; on any error it is deleted.
+    ``mode``: its permission bits (default: a new file's, 0666 less the umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
@@ -48,7 +49,7 @@ def atomic_output(path: str | Path) -> Iterator[IO[str]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        os.chmod(temporary, 0o666 & ~_umask() if mode is None else mode)  # mkstemp creates 0600
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

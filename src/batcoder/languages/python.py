@@ -179,10 +179,13 @@ class Python(Language):
             indent = outer_indent + ("\t" if outer_indent.startswith("\t") else "    ")
         if docstring:
             return DocSlot(first.start_byte, first.end_byte, indent, "", "", replaces=True)
-        if own_line:
-            line_start = data.rfind(b"\n", 0, first.start_byte) + 1
+        colon = next(child for child in definition.children if child.type == ":")
+        if own_line:  # right under the ``def`` line, above any comment that opens the body
+            below = colon.next_sibling
+            while below.type == "comment" and below.start_point.row == colon.end_point.row:
+                below = below.next_sibling
+            line_start = data.rfind(b"\n", 0, min(below.start_byte, first.start_byte)) + 1
             return DocSlot(line_start, line_start, indent, indent, "\n", replaces=False)
-        colon = body.prev_sibling
         return DocSlot(colon.end_byte, first.start_byte, indent, "\n" + indent, "\n" + indent, replaces=False)
 
     def strip_comments(self, code: str) -> str:
