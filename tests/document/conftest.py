@@ -33,7 +33,7 @@ class CharTokenizer:
 
 class ScriptedBackend:
     """Documentation requests get ``docs(code)`` (a list, cycled to n); reconstruction requests get
-    ``code(signature)``. By default every documentation is GOOD_DOC and every reconstruction is the
+    ``code(prompt)``. By default every documentation is GOOD_DOC and every reconstruction is the
     original function (S = 1). Records every call."""
 
     def __init__(self, docs=None, code=None, originals=None):
@@ -55,7 +55,7 @@ class ScriptedBackend:
                 results.append([self._completion(docs[i % len(docs)]) for i in range(n)])
             else:
                 signature = re.search(r"Use this signature: (.*?)\nReply with", prompt, re.S).group(1)
-                text = self.code(signature) if self.code else self.originals.get(signature, "")
+                text = self.code(prompt) if self.code else self.originals.get(signature, "")
                 results.append([self._completion(f"```\n{text}\n```")])
         return results
 
@@ -98,3 +98,14 @@ def single_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """This file's helpers for the tests (``--import-mode=importlib`` cannot import conftest)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        GOOD_DOC=GOOD_DOC, CharTokenizer=CharTokenizer, ScriptedBackend=ScriptedBackend, scripted_for=scripted_for,
+        snapshot=snapshot,
+    )

@@ -261,7 +261,8 @@ def comment_slot(
     ``// eslint-disable-next-line`` stays next to the definition). None when code precedes the
     anchor on its line."""
     line_start = source.rfind(b"\n", 0, anchor.start_byte) + 1
-    leading = source[line_start : anchor.start_byte]
+    first_on_line = min([anchor, *block], key=lambda node: node.start_byte if node.start_byte >= line_start else len(source))
+    leading = source[line_start : first_on_line.start_byte]  # ``/** doc */ int f()``: the comment leads
     if leading.strip():
         return None
     indent = leading.decode("utf-8")
