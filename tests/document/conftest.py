@@ -90,6 +90,12 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def wide_summary(monkeypatch):
+    """The summary table is as wide as a terminal would be: rows stay on one line for the assertions."""
+    monkeypatch.setenv("COLUMNS", "240")
+
+
+@pytest.fixture(autouse=True)
 def single_torch_thread():
     """Tiny models are overhead-bound: one intra-op thread runs them faster on a shared machine."""
     import torch

@@ -65,14 +65,19 @@ def print_summary(report, *, files: int, skipped_files: dict, found: int, skippe
     from rich.console import Console
     from rich.table import Table
 
-    from batcoder.document.run import BELOW_THRESHOLD, DOCUMENTED, NOT_PLACED, REJECTED, WRITE
+    from batcoder.document.run import BELOW_THRESHOLD, DIFF, DOCUMENTED, NOT_PLACED, OUTPUT, REJECTED, WRITE
     from batcoder.sft import format_counts
 
     rejections: dict[str, int] = {}
     for outcome, _ in report.outcomes:
         for reason, number in outcome.rejections.items():
             rejections[reason] = rejections.get(reason, 0) + number
-    documented_as = {WRITE: "documented (written)", "diff": "documented (in the diff)"}.get(mode, f"documented (in {output})")
+    files_changed = len(report.files_changed)
+    documented_where = {
+        WRITE: f"written into {files_changed} files",
+        DIFF: f"in the diff of {files_changed} files; nothing written",
+        OUTPUT: f"recorded in {output}; no source file changed",
+    }[mode]
     table = Table(title="batcoder document", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -81,16 +86,16 @@ def print_summary(report, *, files: int, skipped_files: dict, found: int, skippe
     table.add_row("functions found", str(found), "")
     table.add_row("skipped", str(sum(skipped.values())), format_counts(skipped))
     table.add_row("no documentation accepted", str(report.count(REJECTED)),
-                  f"of {config.k} samples each; rejected samples: {format_counts(rejections)}" if rejections else "")
+                  f"all {config.k} samples rejected; reasons: {format_counts(rejections)}" if rejections else "")
     table.add_row(f"below threshold (S < {config.min_score:g})", str(report.count(BELOW_THRESHOLD)), "")
     if report.count(NOT_PLACED):
         table.add_row("not placed", str(report.count(NOT_PLACED)), "the edit would have changed more than documentation")
-    table.add_row(documented_as, str(report.count(DOCUMENTED)), f"files changed: {len(report.files_changed)}")
+    table.add_row("documented", str(report.count(DOCUMENTED)), documented_where)
     scores = report.scores()
     if scores:
-        quartiles = " / ".join(f"{value:.2f}" for value in np.percentile(scores, [0, 25, 50, 75, 100]))
+        low, q1, median, q3, high = np.percentile(scores, [0, 25, 50, 75, 100])
         table.add_row(f"score S ({config.metric})", f"{np.mean(scores):.3f} ± {np.std(scores):.3f}",
-                      f"mean ± std over {len(scores)} functions; min / 25% / median / 75% / max: {quartiles}")
+                      f"mean ± std of {len(scores)}; min {low:.2f}, q1 {q1:.2f}, median {median:.2f}, q3 {q3:.2f}, max {high:.2f}")
     else:
         table.add_row(f"score S ({config.metric})", "-", "no function got an accepted documentation")
     Console(stderr=True).print(table)
