@@ -142,3 +142,13 @@ def test_every_supported_language_renders():
     for language in ("python", "ruby", "go", "javascript", "java"):
         assert render(language, DOC, "bigger")
     assert render("cobol", DOC, "bigger") is None
+
+
+def test_a_definition_sharing_its_line_with_code_has_no_place(tmp_path):
+    from batcoder.document.sources import find_sources, select_targets
+
+    (tmp_path / "a.js").write_text("let x = 1; function f(a) {\n  return a;\n}\nfunction g(b) {\n  return b;\n}\n")
+    skipped = {}
+    targets, found = select_targets(find_sources([str(tmp_path)], None, {}), only_missing=False, max_code_chars=2000, skipped=skipped)
+    assert found == 2 and [target.function.name for target in targets] == ["g"]
+    assert skipped == {"no place for documentation": 1}

@@ -252,6 +252,33 @@ def find_definition(
     return None
 
 
+def named_by_field(definition: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
+    """``(name, definition)`` for a definition whose ``name`` field names it (a ``named`` callback of
+    :func:`find_definition`)."""
+    name = definition.child_by_field_name("name")
+    return (name.text.decode("utf-8", errors="replace") if name is not None else None), definition
+
+
+def documentation_above(
+    language: Language,
+    source: str,
+    function: Function,
+    node_types: Iterable[str],
+    comment_types: frozenset[str],
+    *,
+    named: Callable[[tree_sitter.Node], tuple[str | None, tree_sitter.Node] | None] = named_by_field,
+    documentation: Callable[[list[tree_sitter.Node]], list[tree_sitter.Node]] = lambda block: block,
+) -> DocSlot | None:
+    """:meth:`Language.documentation_slot` for languages documenting a definition with the comments
+    above it: ``documentation(block)`` picks the documenting ones out of that block (default: all)."""
+    data = source.encode("utf-8")
+    found = find_definition(language, data, node_types, function, named)
+    if found is None:
+        return None
+    block = comments_above(data, found[1], comment_types)
+    return comment_slot(data, found[1], block, documentation(block))
+
+
 def comment_slot(
     source: bytes, anchor: tree_sitter.Node, block: list[tree_sitter.Node], documentation: list[tree_sitter.Node]
 ) -> DocSlot | None:

@@ -14,9 +14,8 @@ from batcoder.languages.base import DocSlot, Function, Language, Runtime, Syntax
 from batcoder.languages.common import (
     clean_c_style_comments,
     comment_removals,
-    comment_slot,
     comments_above,
-    find_definition,
+    documentation_above,
     find_nodes,
     literal_rows,
     make_function,
@@ -41,11 +40,6 @@ def _receiver_type(method: tree_sitter.Node) -> str | None:
         else:
             receiver_type = receiver_type.named_children[0] if receiver_type.named_children else None
     return receiver_type.text.decode("utf-8", errors="replace") if receiver_type is not None else None
-
-
-def _named(declaration: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
-    name = declaration.child_by_field_name("name")
-    return (name.text.decode("utf-8", errors="replace") if name is not None else None), declaration
 
 
 class Go(Language):
@@ -131,12 +125,7 @@ class Go(Language):
         return found
 
     def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
-        data = source.encode("utf-8")
-        found = find_definition(self, data, _DEFINITION_TYPES, function, _named)
-        if found is None:
-            return None
-        block = comments_above(data, found[1], _COMMENT_TYPES)
-        return comment_slot(data, found[1], block, block)
+        return documentation_above(self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES)
 
     def _after_unfinished_function(self, prompt: str, solution: str) -> str:
         """The body of the solution's function of the prompt's name, then its other functions.

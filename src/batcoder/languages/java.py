@@ -13,10 +13,9 @@ from batcoder.languages.base import DocSlot, Function, Language, Runtime, Syntax
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
-    comment_slot,
     comments_above,
+    documentation_above,
     enclosing,
-    find_definition,
     find_nodes,
     literal_rows,
     make_function,
@@ -58,11 +57,6 @@ def _javadoc(source: bytes, declaration: tree_sitter.Node) -> str | None:
 def _javadoc_comments(block: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
     """The Javadoc of a declaration: the last ``/** ... */`` of the comments above it."""
     return [comment for comment in block if comment.text.startswith(b"/**")][-1:]
-
-
-def _named(declaration: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
-    name = declaration.child_by_field_name("name")
-    return (name.text.decode("utf-8", errors="replace") if name is not None else None), declaration
 
 
 class Java(Language):
@@ -145,12 +139,7 @@ class Java(Language):
         return found
 
     def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
-        data = source.encode("utf-8")
-        found = find_definition(self, data, _DEFINITION_TYPES, function, _named)
-        if found is None:
-            return None
-        block = comments_above(data, found[1], _COMMENT_TYPES)
-        return comment_slot(data, found[1], block, _javadoc_comments(block))
+        return documentation_above(self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES, documentation=_javadoc_comments)
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)

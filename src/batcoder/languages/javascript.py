@@ -15,9 +15,8 @@ from batcoder.languages.base import DocSlot, Function, Language, Runtime, Syntax
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
-    comment_slot,
     comments_above,
-    find_definition,
+    documentation_above,
     find_nodes,
     literal_rows,
     make_function,
@@ -35,6 +34,7 @@ _FUNCTION_KINDS = {
 _FUNCTION_TYPES = frozenset(_FUNCTION_KINDS)
 _LITERAL_TYPES = frozenset({"string", "template_string", "regex"})
 _COMMENT_TYPES = frozenset({"comment", "html_comment", "hash_bang_line"})
+_DOC_BLOCK_TYPES = _COMMENT_TYPES - {"hash_bang_line"}  # a new JSDoc goes below a ``#!`` line, never above it
 
 
 def _text(node: tree_sitter.Node | None) -> str | None:
@@ -211,13 +211,9 @@ class JavaScript(Language):
         return found
 
     def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
-        data = source.encode("utf-8")
-        found = find_definition(self, data, _FUNCTION_TYPES, function, _name_and_outer)
-        if found is None:
-            return None
-        # a new JSDoc goes below a ``#!`` line, never above it
-        block = [comment for comment in comments_above(data, found[1], _COMMENT_TYPES) if comment.type != "hash_bang_line"]
-        return comment_slot(data, found[1], block, _jsdoc_comments(block))
+        return documentation_above(
+            self, source, function, _FUNCTION_TYPES, _DOC_BLOCK_TYPES, named=_name_and_outer, documentation=_jsdoc_comments
+        )
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)

@@ -15,10 +15,9 @@ from batcoder.languages.base import DocSlot, Function, Language, Runtime, Syntax
 from batcoder.languages.common import (
     clean_line_comments,
     comment_removals,
-    comment_slot,
     comments_above,
+    documentation_above,
     enclosing,
-    find_definition,
     find_nodes,
     literal_rows,
     make_function,
@@ -47,11 +46,6 @@ def _in_singleton_class(node: tree_sitter.Node) -> bool:
             return True
         parent = parent.parent
     return False
-
-
-def _named(definition: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
-    name = definition.child_by_field_name("name")
-    return (name.text.decode("utf-8", errors="replace") if name is not None else None), definition
 
 
 def _clean_doc(comments: list[tree_sitter.Node]) -> str | None:
@@ -165,12 +159,7 @@ class Ruby(Language):
         return found
 
     def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
-        data = source.encode("utf-8")
-        found = find_definition(self, data, _DEFINITION_TYPES, function, _named)
-        if found is None:
-            return None
-        block = comments_above(data, found[1], _COMMENT_TYPES)
-        return comment_slot(data, found[1], block, block)
+        return documentation_above(self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES)
 
     def _after_unfinished_function(self, prompt: str, solution: str) -> str:
         # Close the prompt's open ``def``; the solution's definition, which follows, replaces it.
