@@ -152,3 +152,16 @@ def test_a_definition_sharing_its_line_with_code_has_no_place(tmp_path):
     targets, found = select_targets(find_sources([str(tmp_path)], None, {}), only_missing=False, max_code_chars=2000, skipped=skipped)
     assert found == 2 and [target.function.name for target in targets] == ["g"]
     assert skipped == {"no place for documentation": 1}
+
+
+def test_directives_and_magic_comments_keep_their_place(tmp_path):
+    go = "package p\n\n// Old words.\n//go:noinline\nfunc F(a int) int {\n\treturn a\n}\n\n//export G\nfunc G(b int) int {\n\treturn b\n}\n"
+    edited, _ = document_all(source_file(tmp_path, "go", go))
+    assert "Old words" not in edited
+    assert "//  2. Give back the one that is not smaller.\n//go:noinline\nfunc F(" in edited
+    assert "//  2. Give back the one that is not smaller.\n//export G\nfunc G(" in edited
+
+    ruby = "# frozen_string_literal: true\ndef bigger(a, b)\n  a > b ? a : b\nend\n\n# rubocop:disable Style/X\ndef smaller(a, b)\n  a < b ? a : b\nend\n"
+    edited, _ = document_all(source_file(tmp_path, "ruby", ruby))
+    assert edited.startswith("# frozen_string_literal: true\n# Return the larger of two numbers.\n")
+    assert "# @return the larger number\n# rubocop:disable Style/X\ndef smaller" in edited

@@ -1,5 +1,6 @@
-"""The documentation run: targets in batches through the model, each file finished (diffed, written
-or recorded) as soon as all its functions are done, so an interruption loses at most one batch."""
+"""The documentation run: targets in batches through the model, each file finished (diffed or written)
+as soon as all its functions are done, so an interrupted ``--write`` keeps every file finished so
+far; the JSONL of ``--output`` is written, atomically, at the end."""
 
 from __future__ import annotations
 

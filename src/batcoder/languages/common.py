@@ -268,15 +268,30 @@ def documentation_above(
     *,
     named: Callable[[tree_sitter.Node], tuple[str | None, tree_sitter.Node] | None] = named_by_field,
     documentation: Callable[[list[tree_sitter.Node]], list[tree_sitter.Node]] = lambda block: block,
+    pinned: Callable[[tree_sitter.Node], bool] = lambda comment: False,
 ) -> DocSlot | None:
     """:meth:`Language.documentation_slot` for languages documenting a definition with the comments
-    above it: ``documentation(block)`` picks the documenting ones out of that block (default: all)."""
+    above it: ``documentation(block)`` picks the documenting ones out of that block (default: all);
+    ``pinned`` comments (Ruby's magic comments) stay above it, with everything above them."""
     data = source.encode("utf-8")
     found = find_definition(language, data, node_types, function, named)
     if found is None:
         return None
     block = comments_above(data, found[1], comment_types)
+    last_pinned = max((index for index, comment in enumerate(block) if pinned(comment)), default=-1)
+    block = block[last_pinned + 1 :]
     return comment_slot(data, found[1], block, documentation(block))
+
+
+def comments_before(block: list[tree_sitter.Node], directive: Callable[[tree_sitter.Node], bool]) -> list[tree_sitter.Node]:
+    """The comments of ``block`` before its first ``directive`` (``//go:noinline``, ``# rubocop:disable``):
+    the documentation, which a rewrite replaces while the directives stay next to the definition."""
+    documentation = []
+    for comment in block:
+        if directive(comment):
+            break
+        documentation.append(comment)
+    return documentation
 
 
 def comment_slot(
