@@ -23,7 +23,7 @@ class DocumentConfig:
     k: int = setting(4, "documentations sampled per function; the best-verified one is kept", check="positive")
     min_score: float = setting(0.5, "documentation whose reconstruction scores below this S is not written", check="non_negative")
     metric: str = setting("cssg", "similarity metric S(c, c') (see `batcoder similarity --help`)")
-    temperature: float = setting(1.0, "sampling temperature of the documentations (the RL rollout's default)", check="positive")
+    temperature: float = setting(1.0, "sampling temperature of the documentations (the RL rollout's); 0 = greedy, K copies of one", check="non_negative")
     top_p: float = setting(1.0, "nucleus sampling threshold of the documentations", check="unit_interval")
     code_temperature: float = setting(0.0, "sampling temperature of the reconstructions; 0 = greedy (a repeatable check)", check="non_negative")
     max_doc_tokens: int = setting(256, "max new tokens of a documentation", check="positive")
