@@ -157,3 +157,13 @@ def test_bad_paths_are_one_line_errors_and_bad_files_counted_skips(project, back
     assert "file has syntax errors 1" in summary and "not UTF-8" not in summary  # --language python: the Ruby file is not read
     assert main(["document", str(project), "--model", "m"]) == 0
     assert "file not UTF-8 1" in capsys.readouterr().err
+
+
+def test_output_renders_below_threshold_documentation_too(project, monkeypatch, kit, tmp_path):
+    scripted = kit.ScriptedBackend(code=lambda prompt: "def nothing():\n    return None")
+    monkeypatch.setattr("batcoder.generation.load_generation_backend", lambda *args, **kwargs: (scripted, kit.CharTokenizer()))
+    output = tmp_path / "docs.jsonl"
+    assert main(["document", str(project / "pkg" / "calc.py"), "--model", "m", "--output", str(output), "--min-score", "0.99"]) == 0
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert rows and all(row["status"] == "below_threshold" and row["rendered"].startswith('"""') for row in rows)
+    assert all(row["score"] < 0.99 for row in rows)

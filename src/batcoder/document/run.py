@@ -65,12 +65,12 @@ def run(
 
 
 def _finish(source: SourceFile, outcomes: list[Outcome], min_score: float, mode: str, report: Report, bar, diff_stream) -> None:
-    edits, rendered = {}, {}
+    edits = {}
     for outcome in outcomes:
-        if outcome.score is not None and outcome.score >= min_score:
-            edits[outcome.target.index], rendered[outcome.target.index] = documentation_edit(
-                source, outcome.target.function, outcome.documentation
-            )
+        if outcome.documentation is not None:  # rendered for the JSONL even when below the threshold
+            edit, outcome.rendered = documentation_edit(source, outcome.target.function, outcome.documentation)
+            if outcome.score >= min_score:
+                edits[outcome.target.index] = edit
     edited, failed = apply_documentation(source, edits)
     for outcome in outcomes:
         index = outcome.target.index
@@ -80,7 +80,6 @@ def _finish(source: SourceFile, outcomes: list[Outcome], min_score: float, mode:
             status = BELOW_THRESHOLD
         else:
             status = NOT_PLACED if index in failed else DOCUMENTED
-        outcome.rendered = rendered.get(index)
         report.outcomes.append((outcome, status))
     if edited == source.text:
         return
