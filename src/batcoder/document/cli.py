@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 
 def register(subparsers) -> None:
@@ -50,7 +52,11 @@ def _run_command(args: argparse.Namespace) -> int:
         from batcoder.generation import load_generation_backend
 
         backend, tokenizer = load_generation_backend(args.model, config.device, config.batch_size)
-        report = run(backend, tokenizer, targets, config, mode=mode, output=args.output)
+        try:
+            report = run(backend, tokenizer, targets, config, mode=mode, output=args.output)
+        except BrokenPipeError:  # ``batcoder document src | head``: the diff's reader has gone
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            raise UserError("stdout was closed before the diff was complete; stopped") from None
     else:
         report = Report()  # nothing to document: the model is not even loaded
     print_summary(report, files=len(sources), skipped_files=skipped_files, found=found, skipped=skipped, config=config, mode=mode, output=args.output)
