@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "batcoder.world.cli",  # world build
     "batcoder.experiment.cli",  # experiment, report
     "batcoder.rerank.cli",  # rerank sample / train / iterate
+    "batcoder.document.cli",  # document
 )
 
 

@@ -681,4 +681,17 @@ def check(doc: str, code: str, language: str, config: DocFilterConfig = DEFAULT_
     return DocCheck(0.5, _render(sections), ",".join(reasons))
 
 
-__all__ = ["DEFAULT_CONFIG", "DocCheck", "DocFilterConfig", "check"]
+def sections(doc: str) -> dict[str, list[str]]:
+    """The non-empty lines of each section of an accepted documentation (a ``check(...).doc``), keyed
+    by the section names of :mod:`batcoder.prompts`; a header's own text (``Returns: the sum``) is
+    its section's first line."""
+    content = _split_sections(doc).content
+    return {section: [line.strip() for line in lines if line.strip()] for section, lines in content.items()}
+
+
+def says_none(text: str) -> bool:
+    """True for a section line that says there is nothing ("none", "nothing", "n/a")."""
+    return bool(_NONE_CONTENT.match(text))
+
+
+__all__ = ["DEFAULT_CONFIG", "DocCheck", "DocFilterConfig", "check", "says_none", "sections"]

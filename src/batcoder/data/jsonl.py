@@ -67,11 +67,12 @@ def read_json_rows(path: Path, error: type[Exception]) -> Iterator[tuple[int, di
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, command: str | None = None) -> Iterator[IO[str]]:
+def atomic_output(path: str | Path, command: str | None = None, mode: int | None = None) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only when the block completes: it is written to a hidden
     temporary file in the same directory and renamed over ``path``; on any error it is deleted. With
     ``command``, the file is marked as that command's output (see :mod:`batcoder.outputs`). A full disk
-    or read-only file system is an :class:`~batcoder.outputs.OutputError` naming ``path``."""
+    or read-only file system is an :class:`~batcoder.outputs.OutputError` naming ``path``. ``mode``: its
+    permission bits (default: a new file's, 0666 less the umask)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,7 @@ def atomic_output(path: str | Path, command: str | None = None) -> Iterator[IO[s
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        os.chmod(temporary, 0o666 & ~_umask() if mode is None else mode)  # mkstemp creates 0600
         os.replace(temporary, path)
         if command is not None:
             mark_file(path, command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text, walk
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text, walk
 from batcoder.registry import discover, unknown_choice
 
 
@@ -36,6 +36,7 @@ def language_for_path(path: str | Path) -> Language | None:
 
 
 __all__ = [
+    "DocSlot",
     "Function",
     "Language",
     "Runtime",

@@ -32,6 +32,27 @@ class Function:
 
 
 @dataclass(frozen=True)
+class DocSlot:
+    """Where a function's documentation is written in its file, as UTF-8 byte offsets.
+
+    ``before`` + the documentation's lines (every line after the first prefixed with ``indent``,
+    empty lines left empty) + ``after``, written over ``[start, end)``, documents the function. The
+    range holds the current documentation when ``replaces``, else it is empty (an insertion point).
+    """
+
+    start: int
+    end: int
+    indent: str  # indentation of the documentation's lines
+    before: str  # written before the first line (its indentation, or a line break and indentation)
+    after: str  # written after the last line
+    replaces: bool  # the range is the function's current documentation
+
+    def text(self, lines: list[str]) -> str:
+        body = "\n".join([lines[0], *((self.indent + line) if line else "" for line in lines[1:])])
+        return self.before + body + self.after
+
+
+@dataclass(frozen=True)
 class SyntaxRoles:
     """Grammar node types grouped by the role they play; consumed by language-independent code
     (comment stripping, CSSG graph construction, data-flow analysis)."""
@@ -133,6 +154,12 @@ class Language:
         """``code`` without comments and docstrings, still valid in the language, blank lines removed."""
         raise NotImplementedError
 
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        """Where the documentation of ``function`` (one of ``functions(source)``) is written: over the
+        documentation :meth:`functions` reports for it, or where a new one would be reported; None
+        when no such place exists (the definition shares its line with other code)."""
+        raise NotImplementedError(f"{self.name}: writing documentation is not supported")
+
     def complete_open_function(self, prompt: str, solution: str) -> str:
         """What to append to ``prompt`` (source ending inside an unfinished function, as benchmark
         prompts do) so that the program runs ``solution``, a whole program a chat model wrote for it.
@@ -175,4 +202,4 @@ def node_text(node: tree_sitter.Node, source: bytes) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
-__all__ = ["Function", "Language", "Runtime", "SyntaxRoles", "node_text", "walk"]
+__all__ = ["DocSlot", "Function", "Language", "Runtime", "SyntaxRoles", "node_text", "walk"]

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 import tree_sitter
 
-from batcoder.languages.base import Function, Language
+from batcoder.languages.base import DocSlot, Function, Language
 
 Edit = tuple[int, int, bytes]  # (start_byte, end_byte, replacement)
 
@@ -232,6 +232,92 @@ def comments_above(source: bytes, anchor: tree_sitter.Node, comment_types: froze
         candidate = candidate.prev_sibling
     block.reverse()
     return block
+
+
+def find_definition(
+    language: Language,
+    source: bytes,
+    node_types: Iterable[str],
+    function: Function,
+    named: Callable[[tree_sitter.Node], tuple[str | None, tree_sitter.Node] | None],
+) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+    """``(definition, outer)`` of the definition in ``source`` that ``function`` was extracted from:
+    the first node of ``node_types`` whose ``named(node)`` is ``(function.name, outer)`` with
+    ``outer`` (the span the function covers) starting on ``function.start_line``."""
+    root = language.parser.parse(source).root_node
+    for node in find_nodes(language, root, node_types):
+        found = named(node)
+        if found is not None and found[0] == function.name and found[1].start_point.row == function.start_line - 1:
+            return node, found[1]
+    return None
+
+
+def named_by_field(definition: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node]:
+    """``(name, definition)`` for a definition whose ``name`` field names it (a ``named`` callback of
+    :func:`find_definition`)."""
+    name = definition.child_by_field_name("name")
+    return (name.text.decode("utf-8", errors="replace") if name is not None else None), definition
+
+
+def documentation_above(
+    language: Language,
+    source: str,
+    function: Function,
+    node_types: Iterable[str],
+    comment_types: frozenset[str],
+    *,
+    named: Callable[[tree_sitter.Node], tuple[str | None, tree_sitter.Node] | None] = named_by_field,
+    documentation: Callable[[list[tree_sitter.Node]], list[tree_sitter.Node]] = lambda block: block,
+    pinned: Callable[[tree_sitter.Node], bool] = lambda comment: False,
+) -> DocSlot | None:
+    """:meth:`Language.documentation_slot` for languages documenting a definition with the comments
+    above it: ``documentation(block)`` picks the documenting ones out of that block (default: all);
+    ``pinned`` comments (Ruby's magic comments) stay above it, with everything above them."""
+    data = source.encode("utf-8")
+    found = find_definition(language, data, node_types, function, named)
+    if found is None:
+        return None
+    block = comments_above(data, found[1], comment_types)
+    last_pinned = max((index for index, comment in enumerate(block) if pinned(comment)), default=-1)
+    block = block[last_pinned + 1 :]
+    return comment_slot(data, found[1], block, documentation(block))
+
+
+def comments_before(block: list[tree_sitter.Node], directive: Callable[[tree_sitter.Node], bool]) -> list[tree_sitter.Node]:
+    """The comments of ``block`` before its first ``directive`` (``//go:noinline``, ``# rubocop:disable``):
+    the documentation, which a rewrite replaces while the directives stay next to the definition."""
+    documentation = []
+    for comment in block:
+        if directive(comment):
+            break
+        documentation.append(comment)
+    return documentation
+
+
+def comment_slot(
+    source: bytes, anchor: tree_sitter.Node, block: list[tree_sitter.Node], documentation: list[tree_sitter.Node]
+) -> DocSlot | None:
+    """The :class:`DocSlot` of documentation written as comment lines above ``anchor``: over
+    ``documentation`` (the part of ``block``, the comments right above, that documents it) when
+    there is some, else new lines above the whole block (a directive such as
+    ``// eslint-disable-next-line`` stays next to the definition). None when code precedes the
+    anchor on its line."""
+    line_start = source.rfind(b"\n", 0, anchor.start_byte) + 1
+    first_on_line = min([anchor, *block], key=lambda node: node.start_byte if node.start_byte >= line_start else len(source))
+    leading = source[line_start : first_on_line.start_byte]  # ``/** doc */ int f()``: the comment leads
+    if leading.strip():
+        return None
+    indent = leading.decode("utf-8")
+    if not documentation:
+        start = source.rfind(b"\n", 0, block[0].start_byte) + 1 if block else line_start
+        return DocSlot(start, start, indent, indent, "\n", replaces=False)
+    start = source.rfind(b"\n", 0, documentation[0].start_byte) + 1
+    end = documentation[-1].end_byte
+    line_end = source.find(b"\n", end)
+    rest = source[end : len(source) if line_end < 0 else line_end]
+    if rest.strip():  # the definition (or another comment) follows on the documentation's last line
+        return DocSlot(start, end + len(rest) - len(rest.lstrip()), indent, indent, "\n" + indent, replaces=True)
+    return DocSlot(start, line_end + 1, indent, indent, "\n", replaces=True)
 
 
 def clean_line_comments(texts: Iterable[str], marker: str) -> str | None:

@@ -7,14 +7,18 @@ declaration without a body (implemented in assembly) is skipped.
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter
 import tree_sitter_go
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_c_style_comments,
     comment_removals,
     comments_above,
+    comments_before,
+    documentation_above,
     find_nodes,
     literal_rows,
     make_function,
@@ -24,6 +28,8 @@ from batcoder.languages.common import (
 _DEFINITION_TYPES = frozenset({"function_declaration", "method_declaration"})
 _LITERAL_TYPES = frozenset({"raw_string_literal", "interpreted_string_literal", "rune_literal"})
 _COMMENT_TYPES = frozenset({"comment"})
+# ``//go:noinline``, ``//export F``, ``//line f.go:1``, ``//nolint``: not documentation
+_DIRECTIVE = re.compile(rb"^//(?:[a-z0-9]+:[a-z0-9]|export |extern |line |nolint)")
 
 
 def _receiver_type(method: tree_sitter.Node) -> str | None:
@@ -122,6 +128,12 @@ class Go(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        return documentation_above(
+            self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES,
+            documentation=lambda block: comments_before(block, lambda comment: bool(_DIRECTIVE.match(comment.text))),
+        )
 
     def _after_unfinished_function(self, prompt: str, solution: str) -> str:
         """The body of the solution's function of the prompt's name, then its other functions.

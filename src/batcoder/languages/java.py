@@ -9,11 +9,12 @@ from __future__ import annotations
 import tree_sitter
 import tree_sitter_java
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
     comments_above,
+    documentation_above,
     enclosing,
     find_nodes,
     literal_rows,
@@ -49,9 +50,13 @@ def _container_name(node: tree_sitter.Node) -> str | None:
 
 
 def _javadoc(source: bytes, declaration: tree_sitter.Node) -> str | None:
-    block = comments_above(source, declaration, _COMMENT_TYPES)
-    docs = [comment for comment in block if comment.text.startswith(b"/**")]
+    docs = _javadoc_comments(comments_above(source, declaration, _COMMENT_TYPES))
     return clean_block_comment(docs[-1].text.decode("utf-8", errors="replace")) if docs else None
+
+
+def _javadoc_comments(block: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """The Javadoc of a declaration: the last ``/** ... */`` of the comments above it."""
+    return [comment for comment in block if comment.text.startswith(b"/**")][-1:]
 
 
 class Java(Language):
@@ -132,6 +137,9 @@ class Java(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        return documentation_above(self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES, documentation=_javadoc_comments)
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)

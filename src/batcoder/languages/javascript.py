@@ -11,11 +11,12 @@ from __future__ import annotations
 import tree_sitter
 import tree_sitter_javascript
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles
 from batcoder.languages.common import (
     clean_block_comment,
     comment_removals,
     comments_above,
+    documentation_above,
     find_nodes,
     literal_rows,
     make_function,
@@ -33,6 +34,7 @@ _FUNCTION_KINDS = {
 _FUNCTION_TYPES = frozenset(_FUNCTION_KINDS)
 _LITERAL_TYPES = frozenset({"string", "template_string", "regex"})
 _COMMENT_TYPES = frozenset({"comment", "html_comment", "hash_bang_line"})
+_DOC_BLOCK_TYPES = _COMMENT_TYPES - {"hash_bang_line"}  # a new JSDoc goes below a ``#!`` line, never above it
 
 
 def _text(node: tree_sitter.Node | None) -> str | None:
@@ -114,9 +116,18 @@ def _kind(node: tree_sitter.Node) -> str:
 
 
 def _jsdoc(source: bytes, outer: tree_sitter.Node) -> str | None:
-    block = comments_above(source, outer, _COMMENT_TYPES)
-    docs = [comment for comment in block if comment.text.startswith(b"/**")]
+    docs = _jsdoc_comments(comments_above(source, outer, _COMMENT_TYPES))
     return clean_block_comment(docs[-1].text.decode("utf-8", errors="replace")) if docs else None
+
+
+def _jsdoc_comments(block: list[tree_sitter.Node]) -> list[tree_sitter.Node]:
+    """The JSDoc of a definition: the last ``/** ... */`` of the comments above it."""
+    return [comment for comment in block if comment.text.startswith(b"/**")][-1:]
+
+
+def _name_and_outer(node: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node] | None:
+    named = _named_definition(node) if node.child_by_field_name("body") is not None else None
+    return (named[0], named[1]) if named is not None else None
 
 
 class JavaScript(Language):
@@ -198,6 +209,11 @@ class JavaScript(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        return documentation_above(
+            self, source, function, _FUNCTION_TYPES, _DOC_BLOCK_TYPES, named=_name_and_outer, documentation=_jsdoc_comments
+        )
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, comment_removals(self, _COMMENT_TYPES), _LITERAL_TYPES)

@@ -13,10 +13,11 @@ import inspect
 import tree_sitter
 import tree_sitter_python
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     Edit,
     enclosing,
+    find_definition,
     find_nodes,
     literal_rows,
     make_function,
@@ -50,6 +51,22 @@ def _string_statement_value(statement: tree_sitter.Node | None) -> str | None:
     except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, str) else None
+
+
+def _named(definition: tree_sitter.Node) -> tuple[str | None, tree_sitter.Node] | None:
+    name = definition.child_by_field_name("name")
+    if name is None or definition.child_by_field_name("body") is None:
+        return None
+    outer = definition.parent if definition.parent.type == "decorated_definition" else definition
+    return name.text.decode("utf-8", errors="replace"), outer
+
+
+def _line_indent(source: bytes, node: tree_sitter.Node) -> tuple[str, bool]:
+    """The indentation of ``node``'s line, and whether ``node`` is the first thing on it."""
+    line_start = source.rfind(b"\n", 0, node.start_byte) + 1
+    line = source[line_start : node.start_byte]
+    leading = line[: len(line) - len(line.lstrip())]
+    return leading.decode("utf-8"), not line.strip()
 
 
 def _class_name(node: tree_sitter.Node) -> str | None:
@@ -144,6 +161,32 @@ class Python(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        """The docstring statement when there is one, else a new first statement of the body; a
+        body written on the ``def`` line moves to lines of its own under the docstring."""
+        data = source.encode("utf-8")
+        found = find_definition(self, data, _FUNCTION_TYPES, function, _named)
+        if found is None:
+            return None
+        definition, outer = found
+        body = definition.child_by_field_name("body")
+        docstring = _docstring_statement(body)
+        first = docstring[0] if docstring else next(child for child in body.named_children if child.type != "comment")
+        indent, own_line = _line_indent(data, first)
+        if not own_line:  # ``def f(x): return x``: one level deeper than the definition
+            outer_indent = _line_indent(data, outer)[0]
+            indent = outer_indent + ("\t" if outer_indent.startswith("\t") else "    ")
+        if docstring:
+            return DocSlot(first.start_byte, first.end_byte, indent, "", "", replaces=True)
+        colon = next(child for child in definition.children if child.type == ":")
+        if own_line:  # right under the ``def`` line, above any comment that opens the body
+            below = colon.next_sibling
+            while below.type == "comment" and below.start_point.row == colon.end_point.row:
+                below = below.next_sibling
+            line_start = data.rfind(b"\n", 0, min(below.start_byte, first.start_byte)) + 1
+            return DocSlot(line_start, line_start, indent, indent, "\n", replaces=False)
+        return DocSlot(colon.end_byte, first.start_byte, indent, "\n" + indent, "\n" + indent, replaces=False)
 
     def strip_comments(self, code: str) -> str:
         return strip_snippet(self, code, self._removals, _LITERAL_TYPES)

@@ -8,14 +8,18 @@ skipped, as bodiless declarations are in every language.
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter
 import tree_sitter_ruby
 
-from batcoder.languages.base import Function, Language, Runtime, SyntaxRoles, node_text
+from batcoder.languages.base import DocSlot, Function, Language, Runtime, SyntaxRoles, node_text
 from batcoder.languages.common import (
     clean_line_comments,
     comment_removals,
     comments_above,
+    comments_before,
+    documentation_above,
     enclosing,
     find_nodes,
     literal_rows,
@@ -28,6 +32,8 @@ _LITERAL_TYPES = frozenset(
     {"string", "heredoc_body", "regex", "subshell", "string_array", "symbol_array", "delimited_symbol", "uninterpreted"}
 )
 _COMMENT_TYPES = frozenset({"comment"})
+_MAGIC_COMMENT = re.compile(rb"^#\s*(?:-\*-.*-\*-|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:)")
+_DIRECTIVE = re.compile(rb"^#\s*(?:rubocop|steep|sorbet|standard):")
 
 
 def _container_name(node: tree_sitter.Node) -> str | None:
@@ -156,6 +162,14 @@ class Ruby(Language):
                 )
             )
         return found
+
+    def documentation_slot(self, source: str, function: Function) -> DocSlot | None:
+        # magic comments (``# frozen_string_literal: true``) keep their place, directives stay next to the method
+        return documentation_above(
+            self, source, function, _DEFINITION_TYPES, _COMMENT_TYPES,
+            documentation=lambda block: comments_before(block, lambda comment: bool(_DIRECTIVE.match(comment.text))),
+            pinned=lambda comment: bool(_MAGIC_COMMENT.match(comment.text)),
+        )
 
     def _after_unfinished_function(self, prompt: str, solution: str) -> str:
         # Close the prompt's open ``def``; the solution's definition, which follows, replaces it.
