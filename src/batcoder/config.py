@@ -99,7 +99,7 @@ class RolloutConfig:
     max_doc_tokens: int = setting(256, "max new tokens of a documentation sample", check="positive")
     max_code_tokens: int = setting(384, "max new tokens of a reconstruction", check="positive")
     give_signature: bool = setting(False, "show the original signature in the doc→code prompt")
-    similarity_metric: str = setting("cssg+exec", "similarity metric S(c, c'): cssg+exec (0.7 exec + 0.3 CSSG) ranks reconstructions by whether they work best on the round-trip set (docs/cssg.md); see `batcoder similarity --help`")
+    similarity_metric: str = setting("cssg+exec", "similarity metric S(c, c') (`batcoder similarity --help`); cssg+exec ranks working reconstructions best (docs/cssg.md)")
     reward_workers: int = setting(1, "worker processes scoring rewards; 0 scores in the main process (no overlap)", check="non_negative")
     reward_timeout_s: float = setting(600.0, "a reward batch not scored within this many seconds is scored again by a fresh worker", check="positive")
     chunk_functions: int = setting(4, "functions generated per chunk; a chunk is scored while the next one generates", check="positive")
