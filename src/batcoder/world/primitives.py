@@ -16,7 +16,7 @@ explicit defaults where a language would return nil (``max`` of an empty list is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LIST, INT, STR = "list", "int", "str"
 VOWELS = "aeiouAEIOU"
@@ -65,6 +65,9 @@ class Primitive:
     grows: bool = False  # multiplies magnitudes (at most two such steps per program)
     first_only: bool = False  # only on the raw input (its output size depends on the value)
     needs: tuple[str, ...] = field(default=())  # Go packages the Go template uses
+    # The skeleton name: a string primitive whose code reads the same as a list one in some language
+    # (Python's len(x), x[::-1], x[:n]) shares the list primitive's, so both are held out together.
+    skeleton_name: str = ""
 
     def code(self, language: str, helper: bool) -> str:
         if helper:
@@ -74,9 +77,41 @@ class Primitive:
 
 PRIMITIVES: list[Primitive] = []
 
+# More ways to say the steps defined below with only two Behavior phrasings (merged in by _add).
+_MORE_STEPS = {
+    "count_greater": ("Tally the values of {src} larger than {c}.",),
+    "count_even": ("Tally how many numbers in {src} are even.",),
+    "index_greater": ("Scan {src} from the front for a value above {c} and give its index (from 0), or -1 if none is found.",),
+    "add": ("Raise {src} by {c}.",),
+    "subtract": ("Take {c} away from {src}.",),
+    "multiply": ("Compute {c} times {src}.",),
+    "square": ("Raise {src} to the second power.",),
+    "absolute": ("Replace {src} with its magnitude.",),
+    "cap": ("Clip {src} so that it does not exceed {c}.",),
+    "floor": ("Clip {src} so that it is not below {c}.",),
+    "parity_shift": ("For an even {src} add {c}, for an odd one subtract {c}.",),
+    "digit_sum": ("Total the digits of the magnitude of {src}.",),
+    "count_up": ("Collect every integer from 0 to one less than {src}, in increasing order (none when {src} is 0 or negative).",),
+    "digits": ("Turn the magnitude of {src} into the list of its decimal digits, in reading order.",),
+    "upper": ("Capitalize every letter of {src}.",),
+    "lower": ("Make every letter of {src} lowercase.",),
+    "reverse_text": ("Read {src} from its last character to its first.",),
+    "remove_vowels": ("Drop the vowels from {src}, both small and capital ones.",),
+    "replace_char": ("Substitute the letter {c2} for each letter {c} of {src}.",),
+    "prefix": ("Take the leading {c} characters of {src} (the whole string when it is shorter).",),
+    "reverse_words": ("Reverse the order of the words of {src}, joining them with one space.",),
+    "text_length": ("Find how many characters {src} has.",),
+    "count_char": ("Tally the occurrences of the letter {c} in {src}.",),
+    "count_vowels": ("Tally the vowels of {src}, small and capital.",),
+    "count_words": ("Find the number of words in {src}, splitting on whitespace.",),
+    "find_char": ("Give the index, counting from 0, where the letter {c} first appears in {src}, or -1 when it never does.",),
+    "word_lengths": ("Replace each word of {src} (split on whitespace) with its length.",),
+    "char_codes": ("Map each character of {src} to its numeric character code.",),
+}
+
 
 def _add(primitive: Primitive) -> None:
-    PRIMITIVES.append(primitive)
+    PRIMITIVES.append(replace(primitive, steps=primitive.steps + _MORE_STEPS.get(primitive.name, ())))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,10 +451,10 @@ _add(Primitive(
 
 # str -> str
 
-def _text(name, python, ruby, go, steps, gerunds, words, constants=(), family="", needs=()):
+def _text(name, python, ruby, go, steps, gerunds, words, constants=(), family="", needs=(), skeleton_name=""):
     _add(Primitive(name, STR, STR, python=python, ruby=ruby, go=go, steps=steps, gerunds=gerunds,
                    results=("the resulting string", "the new text"), words=words, constants=constants,
-                   family=family, needs=needs))
+                   family=family, needs=needs, skeleton_name=skeleton_name))
 
 
 _text("upper", "{dst} = {src}.upper()", "{dst} = {src}.upcase", "{dst} := strings.ToUpper({src})",
@@ -431,7 +466,7 @@ _text("lower", "{dst} = {src}.lower()", "{dst} = {src}.downcase", "{dst} := stri
 _text("reverse_text", "{dst} = {src}[::-1]", "{dst} = {src}.reverse",
       "{t} := []byte({src})\nfor i, j := 0, len({t})-1; i < j; i, j = i+1, j-1 {\n    {t}[i], {t}[j] = {t}[j], {t}[i]\n}\n{dst} := string({t})",
       ("Reverse the characters of {src}.", "Write {src} backwards, last character first."),
-      ("reversing it",), ("mirror", "backwards", "reversed"), family="order")
+      ("reversing it",), ("mirror", "backwards", "reversed"), family="order", skeleton_name="reverse_list")
 _text("remove_vowels", "{dst} = \"\".join(ch for ch in {src} if ch not in \"aeiouAEIOU\")",
       "{dst} = {src}.delete(\"aeiouAEIOU\")",
       "{dst} := \"\"\nfor _, ch := range {src} {\n    if !strings.ContainsRune(\"aeiouAEIOU\", ch) {\n        {dst} += string(ch)\n    }\n}",
@@ -447,7 +482,8 @@ _text("prefix", "{dst} = {src}[:{c}]", "{dst} = {src}[0, {c}]",
       "{dst} := {src}\nif len({dst}) > {c} {\n    {dst} = {dst}[:{c}]\n}",
       ("Keep only the first {c} characters of {src} (all of it if it is shorter).",
        "Cut {src} down to at most {c} characters from the start."),
-      ("keeping its first {c} characters",), ("prefix", "head", "truncated"), ("count",), family="slice")
+      ("keeping its first {c} characters",), ("prefix", "head", "truncated"), ("count",), family="slice",
+      skeleton_name="take_first")
 _text("reverse_words", "{dst} = \" \".join({src}.split()[::-1])", "{dst} = {src}.split.reverse.join(\" \")",
       "{t} := strings.Fields({src})\nfor i, j := 0, len({t})-1; i < j; i, j = i+1, j-1 {\n    {t}[i], {t}[j] = {t}[j], {t}[i]\n}\n{dst} := strings.Join({t}, \" \")",
       ("Split {src} into words separated by whitespace and join them in reverse order with single spaces.",
@@ -457,21 +493,24 @@ _text("reverse_words", "{dst} = \" \".join({src}.split()[::-1])", "{dst} = {src}
 
 # str -> int, str -> list
 
-def _measure(name, gives, python, ruby, go, steps, gerunds, results, words, constants=(), family="", needs=()):
+def _measure(name, gives, python, ruby, go, steps, gerunds, results, words, constants=(), family="", needs=(),
+             skeleton_name=""):
     _add(Primitive(name, STR, gives, python=python, ruby=ruby, go=go, steps=steps, gerunds=gerunds,
-                   results=results, words=words, constants=constants, family=family, needs=needs))
+                   results=results, words=words, constants=constants, family=family, needs=needs,
+                   skeleton_name=skeleton_name))
 
 
 _measure("text_length", INT, "{dst} = len({src})", "{dst} = {src}.length", "{dst} := len({src})",
          ("Count the characters of {src}, spaces included.", "Take the length of {src} in characters."),
-         ("measuring its length",), ("the number of characters", "the length"), ("length", "char_count"))
+         ("measuring its length",), ("the number of characters", "the length"), ("length", "char_count"),
+         skeleton_name="length")
 _measure("count_char", INT, "{dst} = {src}.count({c})", "{dst} = {src}.count({c})",
          "{dst} := strings.Count({src}, {c})",
          ("Count how many times the letter {c} occurs in {src}.", "Find the number of {c} characters in {src}."),
          ("counting the letter {c}",), ("the number of occurrences", "the count"), ("letter_count", "occurrences"),
          ("char",), needs=("strings",))
 _measure("count_vowels", INT, "{dst} = sum(1 for ch in {src} if ch in \"aeiouAEIOU\")",
-         "{dst} = {src}.count(\"aeiouAEIOU\")",
+         "{dst} = {src}.chars.count { |ch| \"aeiouAEIOU\".include?(ch) }",
          "{dst} := 0\nfor _, ch := range {src} {\n    if strings.ContainsRune(\"aeiouAEIOU\", ch) {\n        {dst}++\n    }\n}",
          ("Count the vowels (a, e, i, o, u in either case) in {src}.", "Find how many characters of {src} are vowels, ignoring case."),
          ("counting the vowels",), ("the number of vowels",), ("vowel_count", "vowels"), needs=("strings",))
@@ -497,6 +536,7 @@ _measure("char_codes", LIST, "{dst} = [ord(ch) for ch in {src}]", "{dst} = {src}
          ("List the character code of every character of {src}, spaces included, in order.",
           "Turn {src} into the list of the numeric codes of its characters."),
          ("turning its characters into codes",), ("the character codes",), ("codes", "ordinals"))
+
 
 
 BY_NAME: dict[str, Primitive] = {primitive.name: primitive for primitive in PRIMITIVES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from batcoder.world.primitives import BY_NAME, INT, LIST, STR
 
@@ -53,12 +54,14 @@ class Program:
 
     @property
     def skeleton(self) -> str:
-        """The program with names and constants abstracted: its input type, its primitives and which of
-        their constants is the parameter. Two renamings of one program share it."""
-        parts = [self.input_type] + [
-            step.primitive + "".join("(p)" if value is None else "(c)" for value in step.constants) for step in self.steps
-        ]
-        return "|".join(parts)
+        """The program with names and constants abstracted: its primitives (by skeleton name, so a string
+        program that reads like a list program shares its skeleton) and which of their constants is the
+        parameter. Two renamings of one program share it."""
+        return "|".join(
+            (BY_NAME[step.primitive].skeleton_name or step.primitive)
+            + "".join("(p)" if value is None else "(c)" for value in step.constants)
+            for step in self.steps
+        )
 
     @property
     def key(self) -> str:
@@ -139,3 +142,55 @@ def body(program: Program, language: str) -> str:
 def render(program: Program, language: str, name: str | None = None) -> str:
     """The whole function in ``language`` (Go: the function alone, no package clause)."""
     return signature(program, language, name) + "\n" + body(program, language)
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    lines = [line.strip() for line in template.splitlines()]
+    parts = [_PLACEHOLDER.split(line) for line in lines]
+    regex_lines = []
+    for pieces in parts:
+        # split() alternates text and placeholder names: escape the text, let a placeholder be a name or literal
+        regex_lines.append("".join(re.escape(piece) if index % 2 == 0 else r'(?:[A-Za-z_]\w*|-?\d+|"[^"\n]*")'
+                                   for index, piece in enumerate(pieces)))
+    return re.compile(r"\n".join(regex_lines))
+
+
+@lru_cache(maxsize=None)
+def _step_patterns(language: str) -> tuple[tuple[re.Pattern, int, str, str], ...]:
+    """(pattern, its number of lines, takes, gives) of every primitive's template in ``language``."""
+    from batcoder.world.primitives import PRIMITIVES
+
+    patterns = []
+    for primitive in PRIMITIVES:
+        for helper in (False, True) if primitive.helpers else (False,):
+            template = primitive.code(language, helper)
+            patterns.append((_template_pattern(template), len(template.splitlines()), primitive.takes, primitive.gives))
+    return tuple(patterns)
+
+
+def _input_types(lines: list[str], position: int, current: str | None, language: str) -> set[str]:
+    """Input types under which ``lines[position:]`` reads as a chain of primitives ending in a return."""
+    closing = {"python": 0, "ruby": 1, "go": 1}[language]
+    if len(lines) - position == 1 + closing and re.fullmatch(r"return \w+", lines[position]) and position > 0:
+        return {current}
+    found = set()
+    for pattern, size, takes, gives in _step_patterns(language):
+        if current not in (None, takes) or not pattern.fullmatch("\n".join(lines[position : position + size])):
+            continue
+        found |= {takes if current is None else current for _ in _input_types(lines, position + size, gives, language)}
+    return found
+
+
+def argument_types(code: str, language: str) -> list[str] | None:
+    """The parameter types of a world program's rendering, read by matching its body against the
+    primitives' templates (``None`` when ``code`` is no world program, or reads as one for two input
+    types, as Ruby's ``xs.reverse.length`` does). Ruby has no types to read otherwise."""
+    lines = [line.strip() for line in code.strip().splitlines() if line.strip()]
+    header = re.match(r"(?:def|func)\s+\w+\(([^()]*)\)", lines[0]) if lines else None
+    if not header:
+        return None
+    parameters = [p for p in header.group(1).split(",") if p.strip()]
+    types = _input_types(lines[1:], 0, None, language)
+    if len(types) != 1:
+        return None
+    return [TYPE_HINTS[types.pop()]] + ["int"] * (len(parameters) - 1)

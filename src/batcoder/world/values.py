@@ -16,14 +16,18 @@ WORDS = (
     "rain", "sky", "note", "tea", "star", "oak", "echo", "iris", "salt", "net", "art", "Otto", "Anna", "Eva",
 )  # fmt: skip
 INT_RANGE = (-20, 30)
+SMALL_INT_RANGE = (-3, 10)  # half of the ints: where list elements and thresholds meet (boundaries get hit)
 ELEMENT_RANGE = (-10, 20)
 MAX_LIST = 8
+BOUNDARY_SHARE = 0.3
 
 
 def random_value(type_name: str, rng: random.Random, int_choices: tuple[int, ...] | None = None):
     """A random value of ``type_name`` (one of :data:`SUPPORTED_TYPES`); ``int_choices`` narrows an int."""
     if type_name == "int":
-        return rng.choice(int_choices) if int_choices else rng.randint(*INT_RANGE)
+        if int_choices:
+            return rng.choice(int_choices)
+        return rng.randint(*(SMALL_INT_RANGE if rng.random() < 0.5 else INT_RANGE))
     if type_name == "float":
         return round(rng.uniform(-10, 10), 2)
     if type_name == "bool":
@@ -54,7 +58,13 @@ def random_inputs(types: list[str], rng: random.Random, count: int, int_choices:
     attempts = 0
     while len(inputs) < count and attempts < count * 20:
         attempts += 1
-        candidate = tuple(random_value(type_name, rng, domain) for type_name, domain in zip(types, choices))
+        candidate = [random_value(type_name, rng, domain) for type_name, domain in zip(types, choices)]
+        # An unconstrained int sometimes equals an element of a list argument: comparisons meet their boundary.
+        elements = [x for value, t in zip(candidate, types) if t == "list[int]" for x in value]
+        for position, (type_name, domain) in enumerate(zip(types, choices)):
+            if type_name == "int" and domain is None and elements and rng.random() < BOUNDARY_SHARE:
+                candidate[position] = rng.choice(elements)
+        candidate = tuple(candidate)
         if candidate not in inputs or attempts > count * 10:
             inputs.append(candidate)
     return inputs
