@@ -69,3 +69,48 @@ def single_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+PROMPT_TEXTS = ["def add(a, b):", "x", "def first_word(text):\n    words = text.split()", "return", "Count the vowels",
+                "def clamp(value, low, high):\n    return max(low, min(value, high))\n\ndef"]
+
+
+def _randomize_weights(model, seed):
+    """Larger random weights make greedy outputs differ from prompt to prompt (a fresh 0.02-std
+    initialisation mostly repeats one token), so comparisons of outputs mean something."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() == 2:
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
+    return model
+
+
+@pytest.fixture(scope="session")
+def randomize_weights():
+    """``randomize_weights(model, seed)``: larger random weights, so greedy outputs differ by prompt."""
+    return _randomize_weights
+
+
+@pytest.fixture(scope="session")
+def prompt_texts():
+    """Chat contents of mixed lengths for generation tests."""
+    return list(PROMPT_TEXTS)
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer(tiny_dir):
+    from batcoder.models import load_model
+
+    model, tokenizer = load_model(tiny_dir, device="cpu")
+    return _randomize_weights(model, seed=0), tokenizer
+
+
+@pytest.fixture(scope="module")
+def prompts(model_and_tokenizer):
+    from batcoder.models import render_prompt
+
+    _, tokenizer = model_and_tokenizer
+    return [render_prompt(tokenizer, [{"role": "user", "content": text}]) for text in PROMPT_TEXTS]

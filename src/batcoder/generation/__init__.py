@@ -30,17 +30,26 @@ def get_backend(name: str, **kwargs) -> GenerationBackend:
     return engine(**kwargs)
 
 
-def load_generation_backend(model: str, device: str | None, batch_size: int, backend: str = "hf"):
+def load_generation_backend(model: str, device: str | None, batch_size: int, backend: str = "hf", **engine_options):
     """``(backend, tokenizer)`` over the model a ``--model`` argument names; a model that cannot be
-    loaded is a one-line error naming it."""
+    loaded is a one-line error naming it. An engine that holds its own weights (``vllm-server``)
+    gets the tokenizer only."""
     from batcoder.errors import UserError, first_line
     from batcoder.models import load_model
 
+    engine = _registry().get(backend)
+    if engine is None:
+        raise UserError(unknown_choice("generation backend", backend, available_backends()))
     try:
-        loaded, tokenizer = load_model(model, device=device)
+        if getattr(engine, "shares_policy_weights", True):
+            loaded, tokenizer = load_model(model, device=device)
+        else:
+            from transformers import AutoTokenizer
+
+            loaded, tokenizer = None, AutoTokenizer.from_pretrained(model)
     except (OSError, ValueError) as error:  # missing/unreadable model directory or hub id unavailable offline
         raise UserError(f"--model {model}: cannot load: {first_line(error)}") from None
-    return get_backend(backend, model=loaded, tokenizer=tokenizer, batch_size=batch_size), tokenizer
+    return engine(model=loaded, tokenizer=tokenizer, batch_size=batch_size, **engine_options), tokenizer
 
 
 __all__ = ["Completion", "GenerationBackend", "available_backends", "finish_completion", "get_backend", "load_generation_backend"]
