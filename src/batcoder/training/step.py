@@ -75,6 +75,7 @@ class UpdateStats:
     grad_norm: list[float] = field(default_factory=list)
     skipped_updates: int = 0  # optimizer steps dropped for a non-finite loss or gradient
     tokens: int = 0  # response tokens trained on
+    forward_tokens: int = 0  # tokens (prompt + response) of the training forward passes (for FLOP counts)
 
     def across(self, processes) -> "UpdateStats":
         """The figures of every rank together (each rank computed its share of the micro-batches)."""
@@ -87,6 +88,7 @@ class UpdateStats:
             merged.clip_fraction += rank.clip_fraction
             merged.kl += rank.kl
             merged.tokens += rank.tokens
+            merged.forward_tokens += rank.forward_tokens
         return merged
 
 
@@ -235,6 +237,7 @@ def update(run, buffer: ReplayBuffer, seed: int) -> UpdateStats:
                     continue
                 finite &= bool(torch.isfinite(loss))
                 stats.tokens += batch.num_action_tokens
+                stats.forward_tokens += int(batch.attention_mask.sum())
                 stats.loss.append(loss.item())
                 stats.clip_fraction.append(loss_stats["clip_fraction"].item())
                 stats.kl.append(loss_stats.get("kl", loss_stats["kl_to_rollout_policy"]).item())
@@ -282,6 +285,7 @@ def step_metrics(run, rollout, rollouts: Rollouts, buffer: ReplayBuffer, update_
         "reward/rescored_batches": stats.rescored_batches,
         "tokens_per_s/generation": stats.generated_tokens / max(stats.generation_s, 1e-9),
         "tokens_per_s/update": update_stats.tokens / max(timings["update"], 1e-9),
+        "update/forward_tokens": update_stats.forward_tokens,
         "time/generation": stats.generation_s,
         "time/reward": stats.reward_s,
         "time/reward_overlapped": stats.reward_overlapped_s,
