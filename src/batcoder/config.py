@@ -131,7 +131,9 @@ class RLConfig:
     weight_decay: float = setting(0.0, "AdamW weight decay", check="non_negative")
     scheduler: Literal["constant", "cosine", "linear"] = setting("constant", "learning-rate schedule after warm-up")
     warmup_steps: int = setting(0, "RL steps of linear learning-rate warm-up", check="non_negative")
-    dynamic_sampling: bool = setting(True, "replace groups whose trained trajectories all got the same reward by fresh ones")
+    dynamic_sampling: bool = setting(
+        False, "replace groups whose trained trajectories all got the same reward (0 advantage under grpo / reinforce++-baseline, not under reinforce++: docs/training.md)"
+    )
     dynamic_sampling_limit: int = setting(2, "max extra rollout rounds per step for dynamic sampling", check="non_negative")
     train_stages: str = setting(
         "all", "stages trained: all, or comma-separated stage names of the rollout kind (doc2code = the paper's stage-1-frozen ablation)"

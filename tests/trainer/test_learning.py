@@ -49,7 +49,7 @@ def test_rl_improves_back_translation_on_held_out_samples(tmp_path, warm_model, 
             "rollout.functions_per_step=4", "rollout.docs_per_function=4", "rollout.max_doc_tokens=64",
             "rollout.max_code_tokens=64", "rollout.give_signature=true", "rollout.reward_workers=0",
             "rollout.chunk_functions=4", "rl.micro_batch_size=8", "rl.grad_accumulation=4", "rl.lr=1e-4",
-            "rl.dynamic_sampling_limit=1", "run.steps=10", "run.checkpoint_every=0", "run.tensorboard=false",
+            "rl.dynamic_sampling=true", "rl.dynamic_sampling_limit=1", "run.steps=10", "run.checkpoint_every=0", "run.tensorboard=false",
             f"run.output_dir={tmp_path / 'run'}", "run.threads=2", "run.seed=0",
         ],
     )

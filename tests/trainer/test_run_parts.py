@@ -99,3 +99,21 @@ def test_a_full_disk_is_a_one_line_error_naming_the_path(tmp_path):
     with pytest.raises(PermissionError):  # other errors are not disguised
         with disk_errors(tmp_path, "x"):
             raise PermissionError(errno.EACCES, "denied")
+
+
+def test_corpus_rows_become_comment_free_functions_or_counted_skips():
+    from batcoder.rollout.functions import corpus_functions
+
+    rows = [
+        {"code": 'def f(a):\n    """Add one."""\n    return a + 1  # plus one', "language": "python", "name": "f"},
+        {"code": "x = 1", "language": "python"},
+        {"code": "# only a comment", "language": "python"},
+        {"code": "fn main() {}", "language": "rust"},
+        {"code": "def g():\n    return 0" + " " * 50, "language": "python"},
+    ]
+    skipped = {}
+    functions = [f for _, f in corpus_functions(rows, skipped, max_code_chars=60, require_definition=True)]
+    assert [(f.code, f.signature, f.name) for f in functions] == [("def f(a):\n    return a + 1", "def f(a):", "f")]
+    assert skipped == {"no function definition": 1, "empty code": 1, "unknown language": 1, "longer than max_code_chars": 1}
+    skipped = {}
+    assert len(list(corpus_functions(rows, skipped))) == 3 and skipped == {"empty code": 1, "unknown language": 1}

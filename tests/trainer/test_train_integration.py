@@ -29,7 +29,7 @@ def _config(warm_model, corpus, output_dir, *overrides):
             "rollout.functions_per_step=2", "rollout.docs_per_function=4", "rollout.max_doc_tokens=48",
             "rollout.max_code_tokens=48", "rollout.give_signature=true", "rollout.reward_workers=0",
             "rollout.chunk_functions=2", "rl.micro_batch_size=4", "rl.grad_accumulation=1", "rl.epochs=1",
-            "rl.lr=1e-3", "rl.dynamic_sampling_limit=1", "run.checkpoint_every=2", "run.keep_last=2",
+            "rl.lr=1e-3", "rl.dynamic_sampling=true", "rl.dynamic_sampling_limit=1", "run.checkpoint_every=2", "run.keep_last=2",
             f"run.output_dir={output_dir}", "run.threads=2", *overrides,
         ],
     )

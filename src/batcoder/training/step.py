@@ -129,6 +129,9 @@ def collect_rollouts(run, rollout, seed: int) -> Rollouts:
         mine = run.processes.my_share(list(zip(indices, group_ids)))
         with torch.no_grad(), run.autocast, run.processes.full_weights(run.policy):
             new, stats = rollout.run([run.items[i] for i, _ in mine], [g for _, g in mine], seed=seed + 1000 * collected.extra_rounds)
+        undeclared = {t.stage for t in new} - set(rollout.stages)
+        if undeclared:
+            raise ValueError(f"rollout kind {rollout.name!r} returned stage(s) {sorted(undeclared)} it does not declare in stages={rollout.stages}")
         new = sorted(run.processes.gather_object(new), key=lambda t: t.group_id)
         for rank_stats in run.processes.all_ranks(stats):
             collected.stats.add(rank_stats)
