@@ -12,8 +12,9 @@ a few thousand tokens trained in seconds on the bench's corpus (the embedding ke
 so the compute is the real model's). The corpus: Python functions of this interpreter's standard
 library, read with ``ast`` (no tree-sitter needed to build it). A random model's documentation
 never passes the documentation filter, so here every documentation is accepted (and both stages
-generate to the token limit, as a random model rarely samples EOS): the step does all the work a
-trained model's would, the rewards mean nothing.
+generate to the token limit, as a random model rarely samples EOS), and dynamic sampling is off
+(every group is trained, none resampled): the step does all the work a trained model's would, the
+rewards mean nothing.
 
 MFU counts 6 x (non-embedding parameters) x (tokens of the training forward passes) per second of
 ``time/update`` (which also holds the log-prob caching pass and activation recomputation, and
@@ -31,8 +32,7 @@ machine's Python (here 3.11, Linux x86-64):
         tree-sitter-go tree-sitter-javascript tree-sitter-java
 
 and on the GPU machine, from the source tree (estimated 5 minutes on an H100-class GPU, not yet
-measured; the table is
-also written to bench-gpu-step.json):
+measured; the table is also written to bench-gpu-step.json):
 
     pip install --no-index --find-links wheels tree-sitter tree-sitter-python tree-sitter-ruby \\
         tree-sitter-go tree-sitter-javascript tree-sitter-java
@@ -208,6 +208,7 @@ def main() -> int:
         config = load_config(args.config, [
             f"model.path={model_dir}", f"model.device={device}", f"data.corpus={corpus}", "data.language=python",
             f"run.steps={args.steps}", "run.checkpoint_every=0", "run.tensorboard=false", "run.eval_every=0",
+            "rl.dynamic_sampling=false",  # a random model's groups often carry no signal; train on every one
             f"run.output_dir={scratch / 'run'}", *(DRY_RUN_SIZES if args.dry_run else []), *args.overrides,
         ])
         flops = matmul_flops(device)
