@@ -164,6 +164,7 @@ class RunConfig:
     wandb_project: str = setting("batcoder", "W&B project name")
     threads: int | None = setting(None, "torch CPU threads; None keeps torch's default", check="positive")
     eval_every: int = setting(0, "held-out evaluation before training and every N steps (0 = never)", check="non_negative")
+    collective_timeout_s: float = setting(1800.0, "with several processes: a rank waiting this long on another (failed or stuck) ends the run with an error", check="positive")
 
 
 @dataclass

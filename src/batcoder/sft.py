@@ -232,6 +232,7 @@ def run_sft(
     from batcoder.data import read_corpus
     from batcoder.models import save_model
     from batcoder.models.loading import resolve_device
+    from batcoder.training.distributed import Processes
     from batcoder.training.setup import load_trainable, make_optimizer
 
     config = config or SFTConfig()
@@ -243,6 +244,11 @@ def run_sft(
         )
     # float32 master weights; on a GPU the forward pass runs in bfloat16 with activation checkpointing.
     resolved = resolve_device(device or config.device)
+    # Under accelerate launch every rank draws the same batch and trains on its share of it.
+    processes = Processes.start(cpu=resolved.type == "cpu", timeout_s=1800.0, micro_batch_size=config.batch_size)
+    if config.batch_size < processes.world_size:
+        raise ValueError(f"batch_size {config.batch_size} is smaller than the {processes.world_size} processes; raise it")
+    resolved = processes.device(resolved)
     trainable = load_trainable(str(model_path), device=str(resolved), gradient_checkpointing=resolved.type == "cuda", what="--model")
     model, tokenizer, autocast = trainable.model, trainable.tokenizer, trainable.autocast
     examples, too_long = tokenize_pairs(pairs, tokenizer, config.max_length)
@@ -260,24 +266,30 @@ def run_sft(
         trainable.parameters, lr=config.lr, weight_decay=config.weight_decay,
         warmup_steps=config.warmup_steps, total_steps=config.steps,
     )
+    policy, optimizer = processes.prepare(model, optimizer)
     order: list[int] = []
     model.train()
-    bar = tqdm(range(config.steps), desc="sft", unit="step", disable=not progress)
+    bar = tqdm(range(config.steps), desc="sft", unit="step", disable=not progress or not processes.is_main)
     for _ in bar:
         batch = []
         while len(batch) < config.batch_size:
             if not order:  # a new epoch in a fresh seeded order
                 order = torch.randperm(len(examples), generator=generator).tolist()
             batch.append(examples[order.pop()])
+        batch_tokens = sum(len(example.response_ids) for example in batch)
+        batch = processes.my_share(batch)
         input_ids, attention_mask, labels = collate(batch, pad_id, model.device)
         with autocast:
-            loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+            loss = policy(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise RuntimeError(f"SFT loss became {loss_value}; lower --lr (now {config.lr})")
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        # This share's token-mean weighted by its share of the batch's tokens: the gradient averaged
+        # over ranks is the mean over all the batch's response tokens.
+        share = sum(len(example.response_ids) for example in batch) / batch_tokens
+        processes.backward(loss * share * processes.world_size)
+        processes.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
         optimizer.step()
         schedule.step()
         bar.set_postfix(loss=f"{loss_value:.3f}")
@@ -285,10 +297,13 @@ def run_sft(
     model.eval()
     loss_after = mean_response_loss(model, eval_set, pad_id, config.batch_size)
     output_dir = Path(output_dir)
-    record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
-              "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
-              "loss_after": loss_after, "config": asdict(config)}
-    save_model(model, tokenizer, output_dir, merge_lora=True, command="sft", records={"batcoder_sft.json": record})
+    with processes.full_weights(policy):
+        if processes.is_main:  # rank 0 writes the model
+            record = {"warmup": "batcoder sft", "corpus": str(corpus_path), "base_model": str(model_path),
+                      "examples": len(examples), "skipped": skipped, "loss_before": loss_before,
+                      "loss_after": loss_after, "processes": processes.world_size, "config": asdict(config)}
+            save_model(model, tokenizer, output_dir, merge_lora=True, command="sft", records={"batcoder_sft.json": record})
+    processes.wait()
     return SFTResult(output_dir, len(examples), skipped, loss_before, loss_after)
 
 

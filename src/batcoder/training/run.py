@@ -114,19 +114,26 @@ class TrainingRun:
         from batcoder.outputs import claim_directory
         from batcoder.generation import get_backend
         from batcoder.models import LoraSettings, load_model
+        from batcoder.models.loading import resolve_device
         from batcoder.rollout import get_rollout
+        from batcoder.training.distributed import Processes
         from batcoder.training.setup import load_trainable, make_optimizer
 
         self.config = config
+        self.processes = Processes.start(cpu=resolve_device(config.model.device).type == "cpu",
+                                         timeout_s=config.run.collective_timeout_s, grad_accumulation=config.rl.grad_accumulation,
+                                         micro_batch_size=config.rl.micro_batch_size)
         self.run_dir = Path(config.run.output_dir)
         self.checkpoint_dir = self.run_dir / "checkpoints"
         if resume:
             check_resumable(config, self.run_dir)
         elif (self.checkpoint_dir.is_dir() and any(self.checkpoint_dir.iterdir())) or (self.run_dir / "metrics.jsonl").exists():
             raise UserError(f"{self.run_dir} already holds a run; pass --resume to continue it or choose another --output-dir")
-        with disk_errors(self.run_dir, "the run's config"):
-            claim_directory(self.run_dir, "train", inputs=[config.model.path, config.data.corpus, config.data.eval_corpus])
-            save_config(config, self.run_dir / "config.yaml")
+        self.processes.wait()  # every rank has checked the run directory before rank 0 writes to it
+        if self.processes.is_main:
+            with disk_errors(self.run_dir, "the run's config"):
+                claim_directory(self.run_dir, "train", inputs=[config.model.path, config.data.corpus, config.data.eval_corpus])
+                save_config(config, self.run_dir / "config.yaml")
 
         if config.run.threads:
             torch.set_num_threads(config.run.threads)
@@ -143,7 +150,7 @@ class TrainingRun:
         if config.model.lora_rank > 0:
             lora = LoraSettings(r=config.model.lora_rank, alpha=config.model.lora_alpha, dropout=config.model.lora_dropout)
         trainable = load_trainable(
-            config.model.path, device=config.model.device, dtype=config.model.dtype, lora=lora,
+            config.model.path, device=str(self.processes.device(resolve_device(config.model.device))), dtype=config.model.dtype, lora=lora,
             gradient_checkpointing=config.model.gradient_checkpointing,
         )
         self.model, self.tokenizer, self.device = trainable.model, trainable.tokenizer, trainable.device
@@ -156,6 +163,8 @@ class TrainingRun:
             self.parameters, lr=config.rl.lr, weight_decay=config.rl.weight_decay,
             warmup_steps=config.rl.warmup_steps, total_steps=config.run.steps, schedule=config.rl.scheduler,
         )
+        # The policy the update trains: the model wrapped for DDP / FSDP / DeepSpeed (itself for one process).
+        self.policy, self.optimizer = self.processes.prepare(self.model, self.optimizer)
         self.cursor = DataCursor(len(self.items), config.run.seed)
         self.start_step = self._resume() if resume else 0
         self.backend = get_backend(config.rollout.backend, model=self.model, tokenizer=self.tokenizer,
@@ -172,43 +181,63 @@ class TrainingRun:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.cursor = DataCursor(len(self.items), self.config.run.seed, **state["cursor"])
-        set_rng_state(state["rng"])
+        saved_processes = state.get("processes", 1)
+        if saved_processes != self.processes.world_size:
+            raise UserError(f"--resume: the run was trained by {saved_processes} process(es), this launch has "
+                            f"{self.processes.world_size}; resume with --num-processes {saved_processes}")
+        set_rng_state(state["rng_per_rank"][self.processes.rank] if "rng_per_rank" in state else state["rng"])
         return state["step"]
 
     def checkpoint(self, step: int) -> Path:
+        """Rank 0 writes the checkpoint (with every rank's RNG state); the others wait for it."""
         from batcoder.rl.checkpoints import rng_state, save_checkpoint
 
-        trainable = {name for name, p in self.model.named_parameters() if p.requires_grad}
-        state = {
-            "step": step,
-            "model": {k: v for k, v in self.model.state_dict().items() if k in trainable},
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "cursor": self.cursor.state(),
-            "rng": rng_state(),
-        }
-        with disk_errors(self.checkpoint_dir, f"the step-{step} checkpoint"):
-            return save_checkpoint(self.checkpoint_dir, step, state, self.config.run.keep_last)
+        rng_per_rank = self.processes.all_ranks(rng_state())
+        path = self.checkpoint_dir / f"step-{step:06d}"
+        if self.processes.is_main:
+            trainable = {name for name, p in self.model.named_parameters() if p.requires_grad}
+            with self.processes.full_weights(self.policy):
+                weights = {k: v for k, v in self.model.state_dict().items() if k in trainable}
+            state = {
+                "step": step,
+                "model": weights,
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "cursor": self.cursor.state(),
+                "rng": rng_per_rank[0],
+                "rng_per_rank": rng_per_rank,
+                "processes": self.processes.world_size,
+            }
+            with disk_errors(self.checkpoint_dir, f"the step-{step} checkpoint"):
+                path = save_checkpoint(self.checkpoint_dir, step, state, self.config.run.keep_last)
+        self.processes.wait()
+        return path
 
     def evaluate(self, rollout) -> dict:
-        """The rollout kind's held-out metrics, on the same fixed seeds at every evaluation."""
+        """The rollout kind's held-out metrics, on the same fixed seeds at every evaluation (every
+        rank evaluates the same items, in the time one takes; rank 0 logs them)."""
         import torch
 
         start = time.perf_counter()
         seeds = (self.config.run.seed * STEP_SEED_STRIDE**2 + HELD_OUT_STEP_SLOT * STEP_SEED_STRIDE,)
         self.model.eval()
-        with torch.no_grad(), self.autocast:
+        with torch.no_grad(), self.autocast, self.processes.full_weights(self.policy):
             metrics = rollout.evaluate(self.held_out, seeds)
         return {**metrics, "time/eval": time.perf_counter() - start}
 
     def save_final(self) -> tuple[Path, Path | None]:
+        """Rank 0 saves the final model and plots the metrics; the others wait for it."""
         from batcoder.models import save_model
         from batcoder.rl.metrics import plot_reward_curves
 
-        with disk_errors(self.run_dir / "final-model", "the final model"):
-            final_model = save_model(self.model, self.tokenizer, self.run_dir / "final-model", merge_lora=True, command="train")
-            plot = plot_reward_curves(self.run_dir / "metrics.jsonl", self.run_dir / "reward_curves.png",
-                                      headline=self.rollout_kind.headline_metric, rate=self.rollout_kind.rate_metric)
+        final_model, plot = self.run_dir / "final-model", None
+        with self.processes.full_weights(self.policy):
+            if self.processes.is_main:
+                with disk_errors(self.run_dir / "final-model", "the final model"):
+                    final_model = save_model(self.model, self.tokenizer, self.run_dir / "final-model", merge_lora=True, command="train")
+                    plot = plot_reward_curves(self.run_dir / "metrics.jsonl", self.run_dir / "reward_curves.png",
+                                              headline=self.rollout_kind.headline_metric, rate=self.rollout_kind.rate_metric)
+        self.processes.wait()
         return final_model, plot
 
 
@@ -220,53 +249,66 @@ def train(config, resume: bool = False) -> TrainResult:
     from batcoder.rl.metrics import MetricsWriter
 
     run = TrainingRun(config, resume)
-    writer = MetricsWriter(
-        run.run_dir, tensorboard=config.run.tensorboard, wandb_project=config.run.wandb_project if config.run.wandb else None,
-        config=config_to_dict(config), resume_step=run.start_step,
-    )
+    main = run.processes.is_main  # rank 0 writes metrics, plots, checkpoints and prints
+    writer = None
+    if main:
+        writer = MetricsWriter(
+            run.run_dir, tensorboard=config.run.tensorboard, wandb_project=config.run.wandb_project if config.run.wandb else None,
+            config=config_to_dict(config), resume_step=run.start_step,
+        )
 
     def log(step: int, metrics: dict) -> None:
-        with disk_errors(writer.path, "metrics"):
-            writer.log(step, metrics)
+        if main:
+            with disk_errors(writer.path, "metrics"):
+                writer.log(step, metrics)
 
     held_out_note = f", {len(run.held_out)} held-out items evaluated every {config.run.eval_every} steps" if run.held_out else ""
-    print(
-        f"batcoder train: {len(run.items)} items ({run.skipped_items} skipped){held_out_note}, rollout {config.rollout.kind}, "
-        f"model {config.model.path} on {run.device}, {sum(p.numel() for p in run.parameters):,} trainable parameters, "
-        f"run dir {run.run_dir}",
-        flush=True,
-    )
+    ranks = f" x {run.processes.world_size} processes" if run.processes.distributed else ""
+    if main:
+        print(
+            f"batcoder train: {len(run.items)} items ({run.skipped_items} skipped){held_out_note}, rollout {config.rollout.kind}, "
+            f"model {config.model.path} on {run.device}{ranks}, {sum(p.numel() for p in run.parameters):,} trainable parameters, "
+            f"run dir {run.run_dir}",
+            flush=True,
+        )
     step = run.start_step
     with run.rollout_kind(run.backend, run.tokenizer, config) as rollout, StopRequest() as stop:
         if run.held_out and run.start_step == 0:  # the untrained policy, for comparison
             log(0, run.evaluate(rollout))
-        progress = tqdm(total=config.run.steps, initial=run.start_step, desc="train", unit="step", dynamic_ncols=True)
-        while step < config.run.steps and not stop.requested:
+        progress = tqdm(total=config.run.steps, initial=run.start_step, desc="train", unit="step", dynamic_ncols=True, disable=not main)
+        stopping = False  # a signal to any rank stops every rank after the same step
+        while step < config.run.steps and not stopping:
             metrics = rl_step(run, rollout, step)
             step += 1
             if run.held_out and (step % config.run.eval_every == 0 or step == config.run.steps):
                 evaluation = run.evaluate(rollout)
                 metrics.update(evaluation)
                 shown = ", ".join(f"{key} {value:.3f}" for key, value in evaluation.items() if key.startswith("eval/"))
-                tqdm.write(f"step {step}: held-out {shown}")
+                if main:
+                    tqdm.write(f"step {step}: held-out {shown}")
             if step % config.run.log_every == 0 or step == config.run.steps or "time/eval" in metrics:
                 log(step, metrics)
             progress.set_postfix(
                 {stage: f"{metrics.get(f'reward/{stage}/mean', 0.0):.3f}" for stage in rollout.stages}, refresh=False
             )
             progress.update(1)
-            if metrics["nonfinite_skipped_updates"]:
+            if metrics["nonfinite_skipped_updates"] and main:
                 tqdm.write(f"step {step}: skipped {metrics['nonfinite_skipped_updates']} update(s) with a non-finite loss or gradient")
             if config.run.checkpoint_every and step % config.run.checkpoint_every == 0 and step < config.run.steps:
                 run.checkpoint(step)
+            stopping = run.processes.sum(stop.requested is not None) > 0
         progress.close()
-        interrupted = stop.requested is not None and step < config.run.steps
+        interrupted = stopping and step < config.run.steps
+        stopped_by = next((name for name in run.processes.all_ranks(stop.requested) if name), None)
         path = run.checkpoint(step)
-    writer.close()
+    if writer is not None:
+        writer.close()
 
     if interrupted:
-        print(f"batcoder train: stopped by {stop.requested} after step {step}; checkpoint {path}; continue with --resume", flush=True)
-        return TrainResult(run.run_dir, step, completed=False, interrupted=True, final_model=None, stopped_by=stop.requested)
+        if main:
+            print(f"batcoder train: stopped by {stopped_by} after step {step}; checkpoint {path}; continue with --resume", flush=True)
+        return TrainResult(run.run_dir, step, completed=False, interrupted=True, final_model=None, stopped_by=stopped_by)
     final_model, plot = run.save_final()
-    print(f"batcoder train: done, {step} steps; final model {final_model}; metrics {writer.path}; plot {plot}", flush=True)
+    if main:
+        print(f"batcoder train: done, {step} steps; final model {final_model}; metrics {run.run_dir / 'metrics.jsonl'}; plot {plot}", flush=True)
     return TrainResult(run.run_dir, step, completed=True, interrupted=False, final_model=final_model)

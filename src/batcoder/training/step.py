@@ -11,8 +11,9 @@
 6. :func:`step_metrics` — the metrics line of the step.
 
 Each phase is timed (``time/*``). To add a reward, write a rollout kind (:mod:`batcoder.rollout`);
-to add a distributed gather, change :func:`compute_advantages` (global normalisation) and
-:func:`update`; to add an engine, the engine's ``sync_weights``.
+to add an engine, the engine's ``sync_weights``. With several processes (``run.processes``) each
+rank rolls out whole groups, advantages and dynamic sampling see the global batch, and the update's
+micro-batches are shared out (:mod:`batcoder.training.distributed`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,21 @@ class UpdateStats:
     grad_norm: list[float] = field(default_factory=list)
     skipped_updates: int = 0  # optimizer steps dropped for a non-finite loss or gradient
     tokens: int = 0  # response tokens trained on
+    forward_tokens: int = 0  # tokens (prompt + response) of the training forward passes (for FLOP counts)
+
+    def across(self, processes) -> "UpdateStats":
+        """The figures of every rank together (each rank computed its share of the micro-batches)."""
+        if not processes.distributed:
+            return self
+        ranks = processes.all_ranks(self)
+        merged = UpdateStats(skipped_updates=self.skipped_updates, grad_norm=self.grad_norm)  # the same on every rank
+        for rank in ranks:
+            merged.loss += rank.loss
+            merged.clip_fraction += rank.clip_fraction
+            merged.kl += rank.kl
+            merged.tokens += rank.tokens
+            merged.forward_tokens += rank.forward_tokens
+        return merged
 
 
 def rl_step(run, rollout, step: int) -> dict:
@@ -109,12 +125,16 @@ def collect_rollouts(run, rollout, seed: int) -> Rollouts:
         indices = run.cursor.take(needed)
         group_ids = list(range(next_group, next_group + needed))
         next_group += needed
-        with torch.no_grad(), run.autocast:
-            new, stats = rollout.run([run.items[i] for i in indices], group_ids, seed=seed + 1000 * collected.extra_rounds)
+        # Each rank rolls out whole groups; every rank then holds all of them (the global batch).
+        mine = run.processes.my_share(list(zip(indices, group_ids)))
+        with torch.no_grad(), run.autocast, run.processes.full_weights(run.policy):
+            new, stats = rollout.run([run.items[i] for i, _ in mine], [g for _, g in mine], seed=seed + 1000 * collected.extra_rounds)
         undeclared = {t.stage for t in new} - set(rollout.stages)
         if undeclared:
             raise ValueError(f"rollout kind {rollout.name!r} returned stage(s) {sorted(undeclared)} it does not declare in stages={rollout.stages}")
-        collected.stats.add(stats)
+        new = sorted(run.processes.gather_object(new), key=lambda t: t.group_id)
+        for rank_stats in run.processes.all_ranks(stats):
+            collected.stats.add(rank_stats)
         collected.trajectories.extend(new)
         if not config.rl.dynamic_sampling:
             collected.kept_groups = group_ids
@@ -169,14 +189,20 @@ def fill_buffer(run, experiences: list[Experience]) -> ReplayBuffer:
     buffer = ReplayBuffer(run.pad_token_id)
     buffer.extend(experiences)
     cache_old = optimizer_steps_per_update(run.config, len(buffer)) > 1
-    if cache_old or run.reference is not None:
+    names = (("old_log_probs",) if cache_old else ()) + (("ref_log_probs",) if run.reference is not None else ())
+    if names:
+        computed = []  # (experience index, name): this rank's share of the buffer, then shared
         with torch.no_grad(), run.autocast:
-            for batch in buffer.micro_batches(run.config.rl.micro_batch_size):
+            for batch in run.processes.my_share(buffer.micro_batches(run.config.rl.micro_batch_size)):
                 batch = _to_device(batch, run.device)
-                if cache_old:
-                    buffer.set_log_probs(batch, _log_probs(run, run.model, batch), "old_log_probs")
-                if run.reference is not None:
-                    buffer.set_log_probs(batch, _log_probs(run, run.reference, batch), "ref_log_probs")
+                for name in names:
+                    model = run.policy if name == "old_log_probs" else run.reference
+                    buffer.set_log_probs(batch, _log_probs(run, model, batch), name)
+                    computed.extend((index, name) for index in batch.indices)
+        if run.processes.distributed:
+            shared = [(index, name, getattr(buffer.experiences[index], name)) for index, name in computed]
+            for index, name, values in run.processes.gather_object(shared):
+                setattr(buffer.experiences[index], name, values)
     return buffer
 
 
@@ -184,42 +210,53 @@ def update(run, buffer: ReplayBuffer, seed: int) -> UpdateStats:
     """``rl.epochs`` passes over the buffer in shuffled micro-batches; ``rl.grad_accumulation``
     micro-batches per optimizer step; an update with a non-finite loss or gradient is skipped and
     counted. The schedule steps once per RL step."""
-    rl = run.config.rl
+    rl, processes = run.config.rl, run.processes
     stats = UpdateStats()
-    run.model.train()
+    run.policy.train()
     shuffle = torch.Generator().manual_seed(seed)
     max_norm = rl.grad_clip if rl.grad_clip > 0 else float("inf")
     for _ in range(rl.epochs):
         batches = buffer.micro_batches(rl.micro_batch_size, generator=shuffle)
         for window_start in range(0, len(batches), rl.grad_accumulation):
             window = batches[window_start : window_start + rl.grad_accumulation]
+            # Rank r computes micro-batches r, r + N, ... of the window; the gradient averaged over
+            # ranks is one process's mean over the window's micro-batches.
+            mine = processes.my_share(window)
+            passes = processes.passes_per_window(len(window), rl.grad_accumulation)
             finite = True
-            for batch in window:
-                batch = _to_device(batch, run.device)
-                with run.autocast:
-                    log_probs = _log_probs(run, run.model, batch)
-                old_log_probs = batch.old_log_probs if batch.old_log_probs is not None else log_probs.detach()
-                loss, loss_stats = policy_loss(
-                    log_probs, old_log_probs, batch.advantages, batch.action_mask, rl.clip_eps,
-                    ref_log_probs=batch.ref_log_probs, kl_beta=rl.kl_beta,
-                )
+            for index in range(passes):
+                real = index < len(mine)  # a rank short of a micro-batch runs a zero-weighted pass
+                batch = _to_device(mine[index] if real else window[0], run.device)
+                with processes.no_sync(run.policy, last=index == passes - 1):
+                    with run.autocast:
+                        log_probs = _log_probs(run, run.policy, batch)
+                    old_log_probs = batch.old_log_probs if batch.old_log_probs is not None else log_probs.detach()
+                    loss, loss_stats = policy_loss(
+                        log_probs, old_log_probs, batch.advantages, batch.action_mask, rl.clip_eps,
+                        ref_log_probs=batch.ref_log_probs, kl_beta=rl.kl_beta,
+                    )
+                    processes.backward(loss * (processes.world_size / len(window) if real else 0.0))
+                if not real:
+                    continue
                 finite &= bool(torch.isfinite(loss))
-                (loss / len(window)).backward()
                 stats.tokens += batch.num_action_tokens
+                stats.forward_tokens += int(batch.attention_mask.sum())
                 stats.loss.append(loss.item())
                 stats.clip_fraction.append(loss_stats["clip_fraction"].item())
                 stats.kl.append(loss_stats.get("kl", loss_stats["kl_to_rollout_policy"]).item())
-            grad_norm = torch.nn.utils.clip_grad_norm_(run.parameters, max_norm)
-            if finite and torch.isfinite(grad_norm):
+            finite = processes.sum(0.0 if finite else 1.0) == 0  # every rank skips, or none
+            grad_norm = processes.clip_grad_norm_(run.parameters, max_norm)  # None: DeepSpeed clips in its step
+            if finite and (grad_norm is None or torch.isfinite(grad_norm)):
                 run.optimizer.step()
-                stats.grad_norm.append(grad_norm.item())
+                if grad_norm is not None:
+                    stats.grad_norm.append(grad_norm.item())
             else:  # NaN/Inf guard: drop this update, keep the run alive, count it
                 stats.skipped_updates += 1
             run.optimizer.zero_grad(set_to_none=True)
     with warnings.catch_warnings():  # steps with nothing to train never call optimizer.step()
         warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
         run.scheduler.step()
-    return stats
+    return stats.across(processes)
 
 
 def sync_engine_weights(run) -> None:
@@ -251,6 +288,7 @@ def step_metrics(run, rollout, rollouts: Rollouts, buffer: ReplayBuffer, update_
         "reward/rescored_batches": stats.rescored_batches,
         "tokens_per_s/generation": stats.generated_tokens / max(stats.generation_s, 1e-9),
         "tokens_per_s/update": update_stats.tokens / max(timings["update"], 1e-9),
+        "update/forward_tokens": update_stats.forward_tokens,
         "time/generation": stats.generation_s,
         "time/reward": stats.reward_s,
         "time/reward_overlapped": stats.reward_overlapped_s,
