@@ -19,7 +19,7 @@ from pathlib import Path
 
 from batcoder.config import load_config
 from batcoder.rl.metrics import read_metrics
-from batcoder.trainer import train
+from batcoder.training import train
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ COMMAND_MODULES = (
     "batcoder.models.cli",  # model init-tiny
     "batcoder.sft",  # sft
     "batcoder.synthesize",  # synthesize
-    "batcoder.trainer",  # train
+    "batcoder.training.cli",  # train
     "batcoder.world.cli",  # world build
     "batcoder.experiment.cli",  # experiment, report
 )

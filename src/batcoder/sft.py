@@ -21,35 +21,33 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
+
+from batcoder.config import check_device, setting
 
 DIRECTIONS = ("both", "code2doc", "doc2code")
 
 
 @dataclass
 class SFTConfig:
-    """Settings of the supervised warm-up."""
+    """Settings of the supervised warm-up (each one is also a ``batcoder sft`` flag)."""
 
-    steps: int = 300  # optimizer steps
-    lr: float = 1e-3  # peak learning rate (1e-3 suits a tiny random model; use ~1e-5 for a pretrained one)
-    batch_size: int = 8  # examples per optimizer step
-    max_length: int = 512  # examples longer than this many tokens (prompt + response) are skipped
-    direction: str = "both"  # which pairs to train on: both, code2doc or doc2code
-    give_signature: bool = False  # show the signature in doc2code prompts (match the RL config)
-    warmup_steps: int = 10  # linear learning-rate warm-up
-    weight_decay: float = 0.0  # AdamW weight decay
-    max_grad_norm: float = 1.0  # gradient clipping
-    split: str = "train"  # corpus split to train on
-    eval_examples: int = 64  # examples whose loss is reported before and after training
-    seed: int = 0  # data order and initial state
+    steps: int = setting(300, "optimizer steps", check="positive")
+    lr: float = setting(1e-3, "peak learning rate (1e-3 suits a tiny random model; use ~1e-5 for a pretrained one)", check="positive")
+    batch_size: int = setting(8, "examples per optimizer step", check="positive")
+    max_length: int = setting(512, "examples longer than this many tokens (prompt + response) are skipped", check="positive")
+    direction: Literal["both", "code2doc", "doc2code"] = setting("both", "which pairs to train on")
+    give_signature: bool = setting(False, "show the signature in doc->code prompts (match the RL config)")
+    warmup_steps: int = setting(10, "linear learning-rate warm-up steps", check="non_negative")
+    weight_decay: float = setting(0.0, "AdamW weight decay", check="non_negative")
+    max_grad_norm: float = setting(1.0, "gradient clipping norm", check="positive")
+    split: str = setting("train", "corpus split to train on")
+    eval_examples: int = setting(64, "examples whose loss is reported before and after training", check="positive")
+    seed: int = setting(0, "data order and initial state")
+    device: str | None = setting(None, "cpu, cuda, ... (default: cuda when available)")
 
     def __post_init__(self) -> None:
-        if self.direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {self.direction!r}")
-        for name in ("steps", "batch_size", "max_length", "eval_examples"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        check_device(self.device, "config key 'device'")
 
 
 @dataclass
@@ -129,17 +127,15 @@ def structured_doc(docstring: str) -> str | None:
     )
 
 
-def pair_messages(row: dict, config: SFTConfig) -> tuple[list[tuple[list[dict], str]], str]:
-    """(messages, reply) pairs for one corpus row, prompted exactly as the RL rollout prompts: the
-    code is comment- and docstring-free and the documentation is in the prompts' format. Returns
-    the pairs and, when there are none, why."""
+def pair_messages(row: dict, function, config: SFTConfig) -> tuple[list[tuple[list[dict], str]], str]:
+    """(messages, reply) pairs for one corpus row and its comment-free ``function``
+    (:class:`~batcoder.rollout.functions.CodeFunction`), prompted exactly as the RL rollout prompts,
+    the documentation in the prompts' format. Returns the pairs and, when there are none, why."""
     from batcoder import docfilter, prompts
-    from batcoder.languages import get_language
 
-    language = row["language"]
-    code = get_language(language).strip_comments(row["code"]).strip("\n")
+    code, language = function.code, function.language
     doc = row["documentation"] if isinstance(row.get("documentation"), str) else structured_doc(row.get("docstring") or "")
-    if not code or doc is None:
+    if doc is None:
         return [], "no docstring"
     verdict = docfilter.check(doc, code, language)
     if not verdict.valid:  # never teach a documentation the RL reward would reject
@@ -156,13 +152,12 @@ def pair_messages(row: dict, config: SFTConfig) -> tuple[list[tuple[list[dict], 
 
 def build_pairs(rows, config: SFTConfig) -> tuple[list[tuple[list[dict], str]], dict[str, int]]:
     """(messages, reply) pairs from corpus rows, and the counts of rows skipped, by reason."""
-    from batcoder.languages import available_languages
+    from batcoder.rollout.functions import corpus_functions
 
-    known = set(available_languages())
     pairs: list[tuple[list[dict], str]] = []
     skipped: dict[str, int] = {}
-    for row in rows:
-        row_pairs, reason = pair_messages(row, config) if row.get("language") in known else ([], "unknown language")
+    for row, function in corpus_functions(rows, skipped):
+        row_pairs, reason = pair_messages(row, function, config)
         if not row_pairs:
             skipped[reason] = skipped.get(reason, 0) + 1
         pairs.extend(row_pairs)
@@ -236,8 +231,9 @@ def run_sft(
 
     from batcoder.data import read_corpus
     from batcoder.data.jsonl import write_json
-    from batcoder.models import load_model, save_model
-    from batcoder.models.loading import resolve_device, training_precision
+    from batcoder.models import save_model
+    from batcoder.models.loading import resolve_device
+    from batcoder.training.setup import load_trainable, make_optimizer
 
     config = config or SFTConfig()
     pairs, skipped = build_pairs(read_corpus(corpus_path, split=config.split), config)
@@ -247,11 +243,9 @@ def run_sft(
             f"(skipped: {format_counts(skipped) or 'nothing, the split is empty'})"
         )
     # float32 master weights; on a GPU the forward pass runs in bfloat16 with activation checkpointing.
-    device = resolve_device(device)
-    weights_dtype, autocast_dtype = training_precision("auto", device, lora=False)
-    on_gpu = device.type == "cuda"
-    model, tokenizer = load_model(model_path, device=device, dtype=weights_dtype, gradient_checkpointing=on_gpu)
-    autocast = torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
+    resolved = resolve_device(device or config.device)
+    trainable = load_trainable(str(model_path), device=str(resolved), gradient_checkpointing=resolved.type == "cuda", what="--model")
+    model, tokenizer, autocast = trainable.model, trainable.tokenizer, trainable.autocast
     examples, too_long = tokenize_pairs(pairs, tokenizer, config.max_length)
     if too_long:
         skipped["longer than max_length"] = too_long
@@ -263,11 +257,9 @@ def run_sft(
     loss_before = mean_response_loss(model, eval_set, pad_id, config.batch_size)
 
     generator = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / max(1, config.warmup_steps))
+    optimizer, schedule = make_optimizer(
+        trainable.parameters, lr=config.lr, weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_steps, total_steps=config.steps,
     )
     order: list[int] = []
     model.train()
@@ -315,31 +307,24 @@ def register(subparsers) -> None:
             "recording the run."
         ),
     )
-    defaults = SFTConfig()
+    from batcoder.config import add_config_flags
+
     parser.add_argument("--model", required=True, help="model directory or hub id to start from")
     parser.add_argument("--corpus", required=True, help="corpus JSONL (from `batcoder data build`)")
     parser.add_argument("--output", required=True, help="directory to write the warmed-up model to")
-    parser.add_argument("--steps", type=int, default=defaults.steps, help="optimizer steps")
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate (1e-3 for the tiny model)")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="examples per step")
-    parser.add_argument("--max-length", type=int, default=defaults.max_length, help="skip longer examples (tokens)")
-    parser.add_argument("--direction", choices=DIRECTIONS, default=defaults.direction, help="which pairs to train on")
-    parser.add_argument("--give-signature", action="store_true", help="show the signature in doc->code prompts")
-    parser.add_argument("--split", default=defaults.split, help="corpus split to train on")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when available)")
+    parser.add_argument("--config", help="YAML file of the settings below (flags and key=value overrides win)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="setting overrides, e.g. lr=1e-4")
+    add_config_flags(parser, SFTConfig)
     parser.set_defaults(func=run_sft_command)
 
 
 def run_sft_command(args: argparse.Namespace) -> int:
+    from batcoder.config import config_from_flags
     from batcoder.errors import UserError, first_line
 
+    config = config_from_flags(SFTConfig, args, path=args.config, overrides=args.overrides)
     try:
-        config = SFTConfig(
-            steps=args.steps, lr=args.lr, batch_size=args.batch_size, max_length=args.max_length,
-            direction=args.direction, give_signature=args.give_signature, split=args.split, seed=args.seed,
-        )
-        result = run_sft(args.model, args.corpus, args.output, config, device=args.device)
+        result = run_sft(args.model, args.corpus, args.output, config)
     except (OSError, ValueError) as error:
         raise UserError(first_line(error)) from None
     print(

@@ -16,6 +16,25 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from batcoder.config import check_device, setting
+
+
+@dataclass
+class SynthesizeConfig:
+    """Settings of ``batcoder synthesize`` (each one is also a flag)."""
+
+    split: str = setting("train", "corpus split to document")
+    max_functions: int | None = setting(None, "document at most this many functions", check="positive")
+    temperature: float = setting(0.0, "sampling temperature; 0 = greedy", check="non_negative")
+    top_p: float = setting(1.0, "nucleus sampling threshold", check="unit_interval")
+    max_doc_tokens: int = setting(256, "max new tokens of a documentation", check="positive")
+    batch_size: int = setting(16, "prompts per generation call", check="positive")
+    seed: int = setting(0, "sampling seed")
+    device: str | None = setting(None, "torch device (default: cuda if available, else cpu)")
+
+    def __post_init__(self) -> None:
+        check_device(self.device, "config key 'device'")
+
 
 @dataclass
 class SynthesisResult:
@@ -43,21 +62,11 @@ def synthesize_documentation(
 
     from batcoder import docfilter, prompts
     from batcoder.data.jsonl import atomic_output
-    from batcoder.languages import available_languages, get_language
     from batcoder.models import render_prompt
+    from batcoder.rollout.functions import corpus_functions
 
-    known = set(available_languages())
     rejected: dict[str, int] = {}
-    usable = []
-    for row in rows:
-        if row.get("language") not in known:
-            rejected["unknown language"] = rejected.get("unknown language", 0) + 1
-            continue
-        code = get_language(row["language"]).strip_comments(row["code"]).strip("\n")
-        if code:
-            usable.append((row, code))
-        else:
-            rejected["empty code"] = rejected.get("empty code", 0) + 1
+    usable = [(row, function.code) for row, function in corpus_functions(rows, rejected)]
     kept = 0
     with atomic_output(output) as out, tqdm(total=len(usable), desc="synthesize", unit="fn", disable=not progress) as bar:
         for start in range(0, len(usable), batch_size):
@@ -96,40 +105,39 @@ def register(subparsers) -> None:
             "docstrings dropped) for `batcoder sft`: the paper's SFT-on-synthetic-pairs baseline."
         ),
     )
+    from batcoder.config import add_config_flags
+
     parser.add_argument("--model", required=True, help="model directory or hub id that writes the documentation")
     parser.add_argument("--corpus", required=True, help="corpus JSONL (from `batcoder data build`)")
     parser.add_argument("--output", required=True, help="corpus JSONL to write, with a 'documentation' field")
-    parser.add_argument("--split", default="train", help="corpus split to document")
-    parser.add_argument("--max-functions", type=int, default=None, help="document at most this many functions")
-    parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
-    parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--max-doc-tokens", type=int, default=256, help="max new tokens of a documentation")
-    parser.add_argument("--batch-size", type=int, default=16, help="prompts per generation call")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--config", help="YAML file of the settings below (flags and key=value overrides win)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="setting overrides, e.g. temperature=0.2")
+    add_config_flags(parser, SynthesizeConfig)
     parser.set_defaults(func=_run_command)
 
 
 def _run_command(args: argparse.Namespace) -> int:
     from itertools import islice
 
+    from batcoder.config import config_from_flags
     from batcoder.errors import UserError
     from batcoder.data import read_corpus
     from batcoder.data.errors import CorpusError
     from batcoder.generation import load_generation_backend
     from batcoder.sft import format_counts
 
+    config = config_from_flags(SynthesizeConfig, args, path=args.config, overrides=args.overrides)
     try:
-        rows = list(islice(read_corpus(args.corpus, split=args.split), args.max_functions))
+        rows = list(islice(read_corpus(args.corpus, split=config.split), config.max_functions))
     except CorpusError as error:
         raise UserError(str(error)) from None
     if not rows:
-        raise UserError(f"{args.corpus}: no rows in split {args.split!r}")
-    backend, tokenizer = load_generation_backend(args.model, args.device, args.batch_size)
+        raise UserError(f"{args.corpus}: no rows in split {config.split!r}")
+    backend, tokenizer = load_generation_backend(args.model, config.device, config.batch_size)
     try:
         result = synthesize_documentation(
-            backend, tokenizer, rows, args.output, temperature=args.temperature, top_p=args.top_p,
-            max_doc_tokens=args.max_doc_tokens, batch_size=args.batch_size, seed=args.seed,
+            backend, tokenizer, rows, args.output, temperature=config.temperature, top_p=config.top_p,
+            max_doc_tokens=config.max_doc_tokens, batch_size=config.batch_size, seed=config.seed,
         )
     except ValueError as error:
         raise UserError(str(error)) from None

@@ -78,12 +78,32 @@ def test_sft_cli_errors_are_one_line(tiny_dir, corpus_path, tmp_path, corpus_wri
     assert main(documented + ["--max-length", "20"]) == 2  # every example too long
     assert "longer than max_length=20" in capsys.readouterr().err.strip().splitlines()[-1]
     assert main(argv[:-2] + ["--output", str(tmp_path / "out"), "--steps", "0"]) == 2
-    assert "steps must be at least 1" in capsys.readouterr().err
+    assert "config key 'steps': must be > 0, got 0" in capsys.readouterr().err
+    for bad, message in ((["--lr", "nan"], "config key 'lr': must be a finite number"), (["--device", "banana"], "config key 'device': 'banana' is not a torch device"),
+                         (["--device", "cuda"], "config key 'device': 'cuda' is not available on this machine")):
+        assert main(documented + bad) == 2
+        assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
+def test_sft_settings_come_from_flags_yaml_and_overrides(tmp_path):
+    from batcoder.cli import build_parser
+    from batcoder.config import config_from_flags
+
+    settings = tmp_path / "sft.yaml"
+    settings.write_text("lr: 0.01\nsteps: 5\nbatch_size: 2\n")
+    args = build_parser().parse_args(["sft", "--model", "m", "--corpus", "c", "--output", "o", "--config", str(settings),
+                                      "--steps", "7", "--give-signature", "--direction", "code2doc", "seed=3"])
+    config = config_from_flags(SFTConfig, args, path=args.config, overrides=args.overrides)
+    assert (config.lr, config.steps, config.batch_size, config.give_signature, config.direction, config.seed) == (0.01, 7, 2, True, "code2doc", 3)
+    assert config_from_flags(SFTConfig, build_parser().parse_args(["sft", "--model", "m", "--corpus", "c", "--output", "o"])) == SFTConfig()
+
+
 def test_sft_config_validation():
-    with pytest.raises(ValueError, match="direction"):
-        SFTConfig(direction="sideways")
-    with pytest.raises(ValueError, match="lr"):
-        SFTConfig(lr=0)
+    from batcoder.config import load_config
+    from batcoder.errors import UserError
+
+    with pytest.raises(UserError, match="config key 'direction': 'sideways' is not one of both, code2doc, doc2code"):
+        load_config(None, ["direction=sideways"], SFTConfig)
+    with pytest.raises(UserError, match="config key 'lr': must be > 0"):
+        load_config(None, ["lr=0"], SFTConfig)

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from batcoder.rl.losses import kl_k3, masked_mean, policy_loss, token_log_probs
+from batcoder.rl.losses import kl_k3, masked_mean, policy_loss
 
 
 def _loss_and_grad(ratio: float, advantage: float, clip_eps: float = 0.2):
@@ -64,7 +64,16 @@ def test_kl_term_is_added_with_beta():
     assert with_kl.item() == pytest.approx(0.01931472)
 
 
-def test_token_log_probs_gathers_the_label_log_probability():
-    logits = torch.log(torch.tensor([[[0.1, 0.9], [0.6, 0.4]]]))
-    labels = torch.tensor([[1, 0]])
-    assert token_log_probs(logits, labels).exp()[0].tolist() == pytest.approx([0.9, 0.6])
+def test_masked_positions_never_turn_the_loss_or_kl_nan():
+    # A masked (prompt/padding) position holds 0 in the cached tensors while the policy's log-prob
+    # there is very low: exp(0 - (-100)) overflows, and inf x 0 would be NaN in the masked mean.
+    log_probs = torch.tensor([[-100.0, -1.0, -2.0]], requires_grad=True)
+    cached = torch.tensor([[0.0, -1.1, -1.9]])
+    mask = torch.tensor([[0, 1, 1]])
+    loss, stats = policy_loss(log_probs, cached, torch.tensor([1.0]), mask, 0.2, ref_log_probs=cached, kl_beta=0.05)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(log_probs.grad).all()
+    assert torch.isfinite(stats["kl"]) and torch.isfinite(stats["kl_to_rollout_policy"])
+    expected_kl = masked_mean(kl_k3(log_probs[:, 1:], cached[:, 1:]), mask[:, 1:])
+    assert stats["kl"].item() == pytest.approx(expected_kl.item())
+    assert log_probs.grad[0, 0] == 0

@@ -49,16 +49,26 @@ def small_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def warm_model(tmp_path_factory, small_corpus) -> Path:
-    """A tiny Qwen2 model, SFT-warmed on the fixture corpus (deterministic on CPU)."""
+def tiny_model(tmp_path_factory, small_corpus) -> Path:
+    """A tiny random Qwen2 model with a tokenizer trained on the fixture corpus."""
     import torch
 
     from batcoder.models import init_tiny
+
+    torch.manual_seed(0)
+    directory = tmp_path_factory.mktemp("tiny")
+    return init_tiny(small_corpus, directory / "tiny", hidden_size=64, num_layers=2, num_heads=2, num_kv_heads=1, seed=0)
+
+
+@pytest.fixture(scope="session")
+def warm_model(tmp_path_factory, small_corpus, tiny_model) -> Path:
+    """The tiny model, SFT-warmed on the fixture corpus (deterministic on CPU)."""
+    import torch
+
     from batcoder.sft import SFTConfig, run_sft
 
     torch.manual_seed(0)
     directory = tmp_path_factory.mktemp("model")
-    tiny = init_tiny(small_corpus, directory / "tiny", hidden_size=64, num_layers=2, num_heads=2, num_kv_heads=1, seed=0)
     config = SFTConfig(steps=120, lr=5e-3, batch_size=8, give_signature=True, seed=0)
-    run_sft(tiny, small_corpus, directory / "sft", config, device="cpu", progress=False)
+    run_sft(tiny_model, small_corpus, directory / "sft", config, device="cpu", progress=False)
     return directory / "sft"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from batcoder.cli import UserError
+from batcoder.errors import UserError
 from batcoder.config import TrainConfig, load_config, save_config
 
 
@@ -46,6 +46,15 @@ def test_round_trip_through_saved_yaml(tmp_path):
         (["rollout.top_p=1.5"], "config key 'rollout.top_p'"),
         (["rl=3"], "config key 'rl': expected a mapping"),
         (["steps"], "expected key=value"),
+        (["rl.lr=inf"], "config key 'rl.lr': must be a finite number, got 'inf'"),
+        (["rl.lr=.nan"], "config key 'rl.lr': must be a finite number"),
+        (["rollout.temperature=-1"], "config key 'rollout.temperature': must be > 0"),
+        (["model.device=banana"], "config key 'model.device': 'banana' is not a torch device"),
+        (["rollout.similarity_metric=nope"], "config key 'rollout.similarity_metric': unknown 'nope'; available: bleu, chrf, codebleu, cssg, exact"),
+        (["rollout.backend=vllm"], "config key 'rollout.backend': unknown 'vllm'; available: hf"),
+        (["rollout.kind=ranker"], "config key 'rollout.kind': unknown 'ranker'; available: backtranslation"),
+        (["rl.train_stages=both"], "config key 'rl.train_stages': 'both': expected all or stages among code2doc, doc2code"),
+        (["model.dtype=fp8"], "config key 'model.dtype': 'fp8' is not one of auto"),
     ],
 )
 def test_bad_values_name_the_key(overrides, message):
@@ -71,3 +80,20 @@ def test_file_errors_name_the_file(tmp_path):
 def test_shipped_configs_are_valid(path):
     config = load_config(path)
     assert config.rollout.docs_per_function == 8 and config.rl.kl_beta == 0.0
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_a_device_this_machine_lacks_is_refused_at_load():
+    with pytest.raises(UserError, match="config key 'model.device': 'cuda' is not available on this machine"):
+        load_config(None, ["model.device=cuda"])
+
+
+def test_config_differences_compare_paths_resolved(tmp_path, monkeypatch):
+    from batcoder.config import config_differences
+
+    monkeypatch.chdir(tmp_path)
+    saved = load_config(None, ["model.path=./models/m", "data.corpus=c.jsonl", "run.output_dir=./r"])
+    same = load_config(None, [f"model.path={tmp_path / 'models/m'}", "data.corpus=./c.jsonl", "run.output_dir=/elsewhere/r"])
+    assert config_differences(saved, same, ignore=("run.output_dir",)) == []
+    changed = load_config(None, ["model.path=./models/m", "data.corpus=c.jsonl", "rl.lr=2e-6", "rollout.top_p=0.9"])
+    assert config_differences(saved, changed, ignore=("run.output_dir",)) == [("rollout.top_p", 1.0, 0.9), ("rl.lr", 1e-6, 2e-6)]

@@ -13,9 +13,8 @@ import torch
 
 from batcoder.config import load_config
 from batcoder.languages import get_language
-from batcoder.rollout.rollout import BackTranslationRollout, CodeFunction, back_translation_score
-from batcoder.rollout.scoring import SimilarityScorer
-from batcoder.trainer import train
+from batcoder.rollout.backtranslation import BackTranslationRollout, CodeFunction, back_translation_score
+from batcoder.training import train
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +33,9 @@ def held_out_sample_score(model_path, functions):
 
     model, tokenizer = load_model(model_path, device="cpu")
     backend = get_backend("hf", model=model, tokenizer=tokenizer)
-    with SimilarityScorer("cssg", workers=0) as scorer, torch.no_grad():
-        rollout = BackTranslationRollout(backend, tokenizer, scorer, docs_per_function=4, max_doc_tokens=64,
-                                         max_code_tokens=64, give_signature=True, chunk_functions=len(functions))
+    config = load_config(None, ["rollout.docs_per_function=4", "rollout.max_doc_tokens=64", "rollout.max_code_tokens=64",
+                                "rollout.give_signature=true", "rollout.reward_workers=0", f"rollout.chunk_functions={len(functions)}"])
+    with BackTranslationRollout(backend, tokenizer, config) as rollout, torch.no_grad():
         return back_translation_score(rollout, functions, EVAL_SEEDS)
 
 
@@ -50,7 +49,7 @@ def test_rl_improves_back_translation_on_held_out_samples(tmp_path, warm_model, 
             "rollout.functions_per_step=4", "rollout.docs_per_function=4", "rollout.max_doc_tokens=64",
             "rollout.max_code_tokens=64", "rollout.give_signature=true", "rollout.reward_workers=0",
             "rollout.chunk_functions=4", "rl.micro_batch_size=8", "rl.grad_accumulation=4", "rl.lr=1e-4",
-            "rl.dynamic_sampling_limit=1", "run.steps=10", "run.checkpoint_every=0", "run.tensorboard=false",
+            "rl.dynamic_sampling=true", "rl.dynamic_sampling_limit=1", "run.steps=10", "run.checkpoint_every=0", "run.tensorboard=false",
             f"run.output_dir={tmp_path / 'run'}", "run.threads=2", "run.seed=0",
         ],
     )

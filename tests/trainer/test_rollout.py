@@ -5,8 +5,8 @@ import pytest
 
 from batcoder.prompts import extract_code, render_doc
 from batcoder.generation import Completion
-from batcoder.rollout.rollout import CODE2DOC, DOC2CODE, BackTranslationRollout, CodeFunction, back_translation_score
-from batcoder.rollout.scoring import SimilarityScorer
+from batcoder.config import load_config
+from batcoder.rollout.backtranslation import CODE2DOC, DOC2CODE, BackTranslationRollout, CodeFunction, back_translation_score
 from batcoder.similarity import similarity
 
 CODE = "def clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value"
@@ -38,6 +38,10 @@ class ScriptedBackend:
         return [[self._completion(p, self.codes.pop(0))] for p in prompts]
 
 
+def _config(*overrides):
+    return load_config(None, ["rollout.give_signature=true", "rollout.reward_workers=0", *overrides])
+
+
 class CharTokenizer:
     chat_template = None  # prompts use the plain template
 
@@ -49,8 +53,8 @@ def test_rewards_follow_the_paper():
     tokenizer = CharTokenizer()
     backend = ScriptedBackend(tokenizer, docs=[GOOD_DOC, LEAKING_DOC, GOOD_DOC], codes=[f"```python\n{CODE}\n```", WRONG_CODE] * 2)
     function = CodeFunction(code=CODE, language="python", signature="def clamp(value, low, high):")
-    with SimilarityScorer("cssg", workers=0) as scorer:
-        rollout = BackTranslationRollout(backend, tokenizer, scorer, docs_per_function=3, max_doc_tokens=64, max_code_tokens=96, give_signature=True, chunk_functions=1)
+    config = _config("rollout.docs_per_function=3", "rollout.max_doc_tokens=64", "rollout.max_code_tokens=96", "rollout.chunk_functions=1")
+    with BackTranslationRollout(backend, tokenizer, config) as rollout:
         trajectories, stats = rollout.run([function, function], group_ids=[7, 9], seed=123)
 
     docs = [t for t in trajectories if t.stage == CODE2DOC]
@@ -76,8 +80,7 @@ def test_back_translation_score_counts_rejected_documentations_as_zero():
     tokenizer = CharTokenizer()
     backend = ScriptedBackend(tokenizer, docs=[GOOD_DOC, LEAKING_DOC, GOOD_DOC, LEAKING_DOC], codes=[CODE, WRONG_CODE] * 2)
     function = CodeFunction(code=CODE, language="python", signature="def clamp(value, low, high):")
-    with SimilarityScorer("cssg", workers=0) as scorer:
-        rollout = BackTranslationRollout(backend, tokenizer, scorer, docs_per_function=4, give_signature=True)
+    with BackTranslationRollout(backend, tokenizer, _config("rollout.docs_per_function=4")) as rollout:
         score = back_translation_score(rollout, [function], seeds=(1, 2))
     wrong = similarity(CODE, WRONG_CODE, "python")
     assert score.documentations == 8 and score.valid_rate == 0.5

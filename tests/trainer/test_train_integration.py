@@ -14,7 +14,7 @@ import torch
 from batcoder.cli import main as cli_main
 from batcoder.config import load_config
 from batcoder.rl.metrics import read_metrics
-from batcoder.trainer import train
+from batcoder.training import train
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def _config(warm_model, corpus, output_dir, *overrides):
             "rollout.functions_per_step=2", "rollout.docs_per_function=4", "rollout.max_doc_tokens=48",
             "rollout.max_code_tokens=48", "rollout.give_signature=true", "rollout.reward_workers=0",
             "rollout.chunk_functions=2", "rl.micro_batch_size=4", "rl.grad_accumulation=1", "rl.epochs=1",
-            "rl.lr=1e-3", "rl.dynamic_sampling_limit=1", "run.checkpoint_every=2", "run.keep_last=2",
+            "rl.lr=1e-3", "rl.dynamic_sampling=true", "rl.dynamic_sampling_limit=1", "run.checkpoint_every=2", "run.keep_last=2",
             f"run.output_dir={output_dir}", "run.threads=2", *overrides,
         ],
     )
@@ -45,7 +45,7 @@ def _state(path):
     return AutoModelForCausalLM.from_pretrained(path).state_dict()
 
 
-def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, small_corpus):
+def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, small_corpus, monkeypatch):
     uninterrupted = tmp_path / "uninterrupted"
     # Held-out evaluation before training, every 2 steps and at the end (on training functions here:
     # the fixture corpus has no valid split; this test is about the mechanics).
@@ -83,10 +83,13 @@ def test_rl_steps_train_log_checkpoint_and_resume_exactly(tmp_path, warm_model, 
     watcher.start()
     first = train(_config(warm_model, small_corpus, resumed, "run.steps=3", *held_out))
     watcher.join()
-    assert first.interrupted and not first.completed and first.steps_done < 3
+    assert first.interrupted and first.stopped_by == "SIGTERM" and not first.completed and first.steps_done < 3
     assert (resumed / "checkpoints" / f"step-{first.steps_done:06d}" / "state.pt").is_file()
     assert not (resumed / "final-model").exists()
-    exit_code = cli_main(["train", "--config", str(resumed / "config.yaml"), "--output-dir", str(resumed), "--resume"])
+    # The run directory moved, and named relatively: still the same run.
+    resumed = resumed.rename(tmp_path / "moved")
+    monkeypatch.chdir(tmp_path)
+    exit_code = cli_main(["train", "--config", "moved/config.yaml", "--output-dir", "./moved", "--resume"])
     assert exit_code == 0
     assert _without_timings(read_metrics(resumed / "metrics.jsonl")) == _without_timings(records)
     resumed_state = _state(resumed / "final-model")

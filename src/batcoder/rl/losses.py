@@ -11,12 +11,6 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (values * mask).sum() / mask.sum().clamp(min=1.0)
 
 
-def token_log_probs(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """log p(labels[t]) under logits[t] for every position: (batch, seq, vocab) → (batch, seq)."""
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
-    return log_probs.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
-
-
 def kl_k3(log_probs: torch.Tensor, ref_log_probs: torch.Tensor) -> torch.Tensor:
     """Per-token k3 estimate of KL(π || π_ref): exp(ref - logp) - (ref - logp) - 1 (≥ 0, unbiased)."""
     log_ratio = ref_log_probs - log_probs
@@ -39,6 +33,12 @@ def policy_loss(
     Loss per token: -min(ratio·A, clip(ratio, 1-ε, 1+ε)·A) + β·k3(π, π_ref).
     """
     advantages = advantages.unsqueeze(-1).to(log_probs.dtype)
+    # Outside the mask the cached log-probs are 0 while log_probs may be anything (below -88.7 exp
+    # overflows, and inf x 0 is NaN in the masked mean): compare only where the mask is 1.
+    active = action_mask.bool()
+    old_log_probs = torch.where(active, old_log_probs, log_probs.detach())
+    if ref_log_probs is not None:
+        ref_log_probs = torch.where(active, ref_log_probs, log_probs.detach())
     ratio = torch.exp(log_probs - old_log_probs)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_eps, 1.0 + clip_eps) * advantages

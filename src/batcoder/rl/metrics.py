@@ -7,22 +7,9 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
+from batcoder.rollout.base import distribution
 
-
-def distribution(prefix: str, values: list[float]) -> dict[str, float]:
-    """mean/std/min/p50/max of ``values`` under ``prefix/``; empty lists give NaN-free zeros and n=0."""
-    if not values:
-        return {f"{prefix}/n": 0}
-    array = np.asarray(values, dtype=np.float64)
-    return {
-        f"{prefix}/mean": float(array.mean()),
-        f"{prefix}/std": float(array.std()),
-        f"{prefix}/min": float(array.min()),
-        f"{prefix}/p50": float(np.median(array)),
-        f"{prefix}/max": float(array.max()),
-        f"{prefix}/n": int(array.size),
-    }
+__all__ = ["MetricsWriter", "distribution", "plot_reward_curves", "read_metrics"]
 
 
 class MetricsWriter:
@@ -82,9 +69,11 @@ def read_metrics(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def plot_reward_curves(metrics_path: Path, output: Path) -> Path | None:
-    """PNG of both stages' mean rewards (and the held-out score, when evaluated) and the
-    valid-documentation rate per step."""
+def plot_reward_curves(
+    metrics_path: Path, output: Path, *, headline: str | None = None, rate: tuple[str, str, str] | None = None
+) -> Path | None:
+    """PNG of every stage's mean reward per step (and the held-out ``headline`` metric, when
+    evaluated) and, with ``rate`` = (training key, held-out key, title), a rate per step."""
     records = read_metrics(metrics_path)
     if not records:
         return None
@@ -94,25 +83,25 @@ def plot_reward_curves(metrics_path: Path, output: Path) -> Path | None:
     import matplotlib.pyplot as plt
 
     steps = [r["step"] for r in records]
-    figure, (rewards_axis, rate_axis) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, label in (
-        ("reward/code2doc/mean", "code→doc reward S·R_doc"),
-        ("reward/doc2code/mean", "doc→code reward S"),
-    ):
-        rewards_axis.plot(steps, [r.get(key, float("nan")) for r in records], marker=".", label=label)
-    evaluated = [r for r in records if "eval/backtranslation" in r]
+    figure, axes = plt.subplots(1, 2 if rate else 1, figsize=(11, 4) if rate else (6, 4), squeeze=False)
+    rewards_axis = axes[0][0]
+    stages = sorted({key.split("/")[1] for r in records for key in r if key.startswith("reward/") and key.endswith("/mean")})
+    for stage in stages:
+        rewards_axis.plot(steps, [r.get(f"reward/{stage}/mean", float("nan")) for r in records], marker=".", label=f"{stage} reward")
+    evaluated = [r for r in records if headline and headline in r]
     if evaluated:
-        rewards_axis.plot(
-            [r["step"] for r in evaluated], [r["eval/backtranslation"] for r in evaluated],
-            marker="o", color="black", label="held-out back-translation E[S·1(R_doc>0)]",
-        )
-    rewards_axis.set(xlabel="step", ylabel="mean reward", title="BatCoder rewards", ylim=(0, 1))
+        rewards_axis.plot([r["step"] for r in evaluated], [r[headline] for r in evaluated], marker="o", color="black", label=f"held-out {headline}")
+    rewards_axis.set(xlabel="step", ylabel="mean reward", title="rewards", ylim=(0, 1))
     rewards_axis.legend()
-    rate_axis.plot(steps, [r.get("doc/valid_rate", float("nan")) for r in records], marker=".", color="tab:green", label="training")
-    if evaluated:
-        rate_axis.plot([r["step"] for r in evaluated], [r["eval/valid_rate"] for r in evaluated], marker="o", color="black", label="held-out")
-        rate_axis.legend()
-    rate_axis.set(xlabel="step", ylabel="fraction", title="documentations accepted (R_doc > 0)", ylim=(0, 1.05))
+    if rate:
+        training_key, held_out_key, title = rate
+        rate_axis = axes[0][1]
+        rate_axis.plot(steps, [r.get(training_key, float("nan")) for r in records], marker=".", color="tab:green", label="training")
+        held_out = [r for r in records if held_out_key in r]
+        if held_out:
+            rate_axis.plot([r["step"] for r in held_out], [r[held_out_key] for r in held_out], marker="o", color="black", label="held-out")
+            rate_axis.legend()
+        rate_axis.set(xlabel="step", ylabel="fraction", title=title, ylim=(0, 1.05))
     figure.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.stem + ".tmp.png")

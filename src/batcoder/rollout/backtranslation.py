@@ -1,22 +1,27 @@
-"""Two-stage back-translation rollout (BatCoder).
+"""BatCoder's two-stage back-translation rollout (rollout kind ``backtranslation``).
 
 For each function c of a batch: sample K documentations d_k (code→doc prompt), check their format
 (R_doc ∈ {0, 0.5, 1}, possibly rewritten), sample ONE reconstruction c'_k (doc→code prompt) per
-accepted documentation, and score S(c, c'_k). Documentation trajectories get S·R_doc (0 when
-rejected), reconstruction trajectories get S.
+accepted documentation, and score S(c, c'_k). Documentation trajectories (stage ``code2doc``) get
+S·R_doc (0 when rejected), reconstruction trajectories (stage ``doc2code``) get S.
 
 The batch is processed in chunks of functions: while the reconstructions of chunk i are scored in
-worker processes, chunk i+1 is generated in the main process.
+worker processes, chunk i+1 is generated in the main process. Items are the comment-free functions
+of ``data.corpus`` (:func:`batcoder.rollout.functions.load_functions`).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
+
+import numpy as np
 
 from batcoder import docfilter, prompts
 from batcoder.models import render_prompt
+from batcoder.rollout.base import Rollout, RolloutStats, Trajectory, distribution
+from batcoder.rollout.functions import CodeFunction, load_functions
 from batcoder.rollout.rewards import assign_rewards
 from batcoder.rollout.scoring import SimilarityScorer
 
@@ -24,84 +29,51 @@ CODE2DOC = "code2doc"
 DOC2CODE = "doc2code"
 
 
-@dataclass(frozen=True)
-class CodeFunction:
-    """A function to back-translate: its comment-free code (shown to the policy, and the reference
-    of S) and, for prompts that give it, its signature."""
-
-    code: str
-    language: str
-    signature: str | None = None
-    name: str = ""
-
-
 @dataclass
-class Trajectory:
-    """One sampled response with its reward: a documentation (code2doc) or a reconstruction (doc2code)."""
+class BackTranslationTrajectory(Trajectory):
+    """A documentation (code2doc) or a reconstruction (doc2code) with what its reward was made of."""
 
-    stage: str
-    group_id: int  # the function it came from
-    prompt_ids: list[int]
-    response_ids: list[int]
-    text: str
-    finish_reason: str
-    reward: float = 0.0
     doc_score: float | None = None  # R_doc (code2doc trajectories)
     doc_reason: str = ""  # why the documentation got its R_doc
     similarity: float | None = None  # S(c, c') of the reconstruction this trajectory led to / is
 
 
 @dataclass
-class RolloutStats:
-    generation_s: float = 0.0  # main-process time spent generating
-    reward_wait_s: float = 0.0  # main-process time spent waiting for similarity scores
-    reward_compute_s: float = 0.0  # time the scorers spent (overlapped with generation)
-    filter_s: float = 0.0  # time spent in the documentation filter
-    generated_tokens: int = 0
-    doc_reasons: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: "RolloutStats") -> None:
-        for name in ("generation_s", "reward_wait_s", "reward_compute_s", "filter_s", "generated_tokens"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for reason, count in other.doc_reasons.items():
-            self.doc_reasons[reason] = self.doc_reasons.get(reason, 0) + count
-
-
-@dataclass
 class _PendingChunk:
     group_ids: list[int]
-    doc_trajectories: list[list[Trajectory]]  # per function, K documentations
-    code_trajectories: list[list[Trajectory | None]]  # per function, per documentation (None = rejected)
+    doc_trajectories: list[list[BackTranslationTrajectory]]  # per function, K documentations
+    code_trajectories: list[list[BackTranslationTrajectory | None]]  # per function, per documentation (None = rejected)
     scores: object  # Future of (similarities of the accepted documentations in order, seconds)
 
 
-class BackTranslationRollout:
+class BackTranslationRollout(Rollout):
     """Samples and scores the trajectories of a batch of functions with one generation backend."""
 
-    def __init__(
-        self,
-        backend,
-        tokenizer,
-        scorer: SimilarityScorer,
-        *,
-        docs_per_function: int = 8,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        max_doc_tokens: int = 256,
-        max_code_tokens: int = 384,
-        give_signature: bool = False,
-        chunk_functions: int = 4,
-    ):
-        self.backend = backend
-        self.tokenizer = tokenizer
-        self.scorer = scorer
-        self.docs_per_function = docs_per_function
-        self.temperature = temperature
-        self.top_p = top_p
-        self.max_doc_tokens = max_doc_tokens
-        self.max_code_tokens = max_code_tokens
-        self.give_signature = give_signature
-        self.chunk_functions = chunk_functions
+    name = "backtranslation"
+    stages = (CODE2DOC, DOC2CODE)
+    headline_metric = "eval/backtranslation"
+    rate_metric = ("doc/valid_rate", "eval/valid_rate", "documentations accepted (R_doc > 0)")
+
+    def __init__(self, backend, tokenizer, config):
+        super().__init__(backend, tokenizer, config)
+        settings = config.rollout
+        self.docs_per_function = settings.docs_per_function
+        self.temperature = settings.temperature
+        self.top_p = settings.top_p
+        self.max_doc_tokens = settings.max_doc_tokens
+        self.max_code_tokens = settings.max_code_tokens
+        self.give_signature = settings.give_signature
+        self.chunk_functions = settings.chunk_functions
+        self.scorer = SimilarityScorer(
+            settings.similarity_metric, settings.reward_workers, timeout_s=settings.reward_timeout_s
+        )
+
+    @classmethod
+    def load_items(cls, config, *, held_out: bool = False) -> tuple[list[CodeFunction], int]:
+        return load_functions(config, held_out=held_out)
+
+    def close(self) -> None:
+        self.scorer.close()
 
     def _prompt(self, messages: list[dict]) -> str:
         return render_prompt(self.tokenizer, messages)
@@ -115,8 +87,8 @@ class BackTranslationRollout:
         stats.generated_tokens += sum(len(c.completion_ids) for group in completions for c in group)
         return completions
 
-    def _trajectory(self, stage: str, group_id: int, completion) -> Trajectory:
-        return Trajectory(
+    def _trajectory(self, stage: str, group_id: int, completion) -> BackTranslationTrajectory:
+        return BackTranslationTrajectory(
             stage=stage,
             group_id=group_id,
             prompt_ids=list(completion.prompt_ids),
@@ -137,12 +109,12 @@ class BackTranslationRollout:
                 trajectory = self._trajectory(CODE2DOC, group_ids[index], completion)
                 check = docfilter.check(completion.text, function.code, function.language)
                 trajectory.doc_score, trajectory.doc_reason = float(check.score), check.reason
-                stats.doc_reasons[check.reason] = stats.doc_reasons.get(check.reason, 0) + 1
+                stats.counts[check.reason] = stats.counts.get(check.reason, 0) + 1
                 if check.score > 0:
                     accepted.append((index, doc_index, check.doc))
                 trajectories.append(trajectory)
             doc_trajectories.append(trajectories)
-        stats.filter_s += time.perf_counter() - start
+        stats.reward_s += time.perf_counter() - start
 
         code_prompts = [
             self._prompt(
@@ -154,7 +126,7 @@ class BackTranslationRollout:
         ]
         code_completions = self._generate(code_prompts, 1, self.max_code_tokens, seed + 1, stats) if accepted else []
 
-        code_trajectories: list[list[Trajectory | None]] = [[None] * len(samples) for samples in doc_completions]
+        code_trajectories: list[list[BackTranslationTrajectory | None]] = [[None] * len(samples) for samples in doc_completions]
         pairs = []
         for (index, doc_index, _), (completion,) in zip(accepted, code_completions):
             function = functions[index]
@@ -162,11 +134,12 @@ class BackTranslationRollout:
             pairs.append((function.code, prompts.extract_code(completion.text, function.language), function.language))
         return _PendingChunk(group_ids, doc_trajectories, code_trajectories, self.scorer.submit(pairs))
 
-    def _finish_chunk(self, chunk: _PendingChunk, stats: RolloutStats) -> list[Trajectory]:
+    def _finish_chunk(self, chunk: _PendingChunk, stats: RolloutStats) -> list[BackTranslationTrajectory]:
         start = time.perf_counter()
-        similarities, compute_s = chunk.scores.result()
-        stats.reward_wait_s += time.perf_counter() - start
-        stats.reward_compute_s += compute_s
+        similarities, compute_s, rescored = self.scorer.result(chunk.scores)
+        stats.reward_s += time.perf_counter() - start
+        stats.reward_overlapped_s += compute_s
+        stats.rescored_batches += rescored
 
         scores = iter(similarities)
         trajectories = []
@@ -181,10 +154,10 @@ class BackTranslationRollout:
                 trajectories.append(code)
         return trajectories
 
-    def run(self, functions: list[CodeFunction], group_ids: list[int], seed: int) -> tuple[list[Trajectory], RolloutStats]:
+    def run(self, functions: list[CodeFunction], group_ids: list[int], seed: int) -> tuple[list[BackTranslationTrajectory], RolloutStats]:
         """All trajectories of ``functions`` (group ids as given), scored; deterministic in ``seed``."""
         stats = RolloutStats()
-        trajectories: list[Trajectory] = []
+        trajectories: list[BackTranslationTrajectory] = []
         pending: _PendingChunk | None = None
         for chunk_index, start in enumerate(range(0, len(functions), self.chunk_functions)):
             end = start + self.chunk_functions
@@ -195,6 +168,25 @@ class BackTranslationRollout:
         if pending is not None:
             trajectories.extend(self._finish_chunk(pending, stats))
         return trajectories, stats
+
+    def metrics(self, trajectories: list[BackTranslationTrajectory]) -> dict[str, float]:
+        docs = [t for t in trajectories if t.stage == CODE2DOC]
+        codes = [t for t in trajectories if t.stage == DOC2CODE]
+        documented = max(1, len(docs))
+        return {
+            **distribution("similarity", [t.reward for t in codes]),
+            "doc/valid_rate": sum(t.doc_score > 0 for t in docs) / documented,
+            **{f"doc/r_doc_{score:g}": sum(t.doc_score == score for t in docs) / documented for score in (0.0, 0.5, 1.0)},
+            "length/doc_tokens": float(np.mean([len(t.response_ids) for t in docs])) if docs else 0.0,
+            "length/code_tokens": float(np.mean([len(t.response_ids) for t in codes])) if codes else 0.0,
+        }
+
+    def evaluate(self, functions: list[CodeFunction], seeds: Sequence[int]) -> dict[str, float]:
+        score = back_translation_score(self, functions, seeds)
+        return {"eval/backtranslation": score.score, "eval/valid_rate": score.valid_rate, "eval/similarity": score.similarity}
+
+
+ROLLOUT = BackTranslationRollout
 
 
 @dataclass(frozen=True)
