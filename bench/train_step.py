@@ -39,7 +39,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as run_dir:
         config = load_config(args.config, [*overrides, f"run.output_dir={run_dir}"])
         if not Path(config.model.path).exists():
-            print(f"bench: model {config.model.path} not found; run scripts/quickstart.sh first or pass --model", file=sys.stderr)
+            print(f"bench: model {config.model.path} not found; run the standard-library commands in README first or pass --model", file=sys.stderr)
             return 2
         train(config)
         records = read_metrics(Path(run_dir) / "metrics.jsonl")

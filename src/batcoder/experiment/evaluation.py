@@ -43,24 +43,23 @@ def benchmark_scores(backend, tokenizer, benchmark, settings: EvalSettings, seed
     return summary["pass_at_k"]
 
 
-def backtranslation_scores(model, tokenizer, train_config, held_out) -> dict:
+def backtranslation_scores(model, tokenizer, train_config) -> dict:
     """The held-out back-translation score exactly as ``batcoder train`` measures it (same functions,
     settings and seeds), for a model that is not being trained (base, SFT)."""
     import torch
 
     from batcoder.generation import get_backend
-    from batcoder.rollout.rollout import BackTranslationRollout, back_translation_score
-    from batcoder.rollout.scoring import SimilarityScorer
-    from batcoder.trainer import HELD_OUT_STEP_SLOT, STEP_SEED_STRIDE
+    from batcoder.rollout.backtranslation import BackTranslationRollout
+    from batcoder.training.run import HELD_OUT_STEP_SLOT
+    from batcoder.training.step import STEP_SEED_STRIDE
 
-    rollout_config = train_config.rollout
-    backend = get_backend(rollout_config.backend, model=model, tokenizer=tokenizer, batch_size=rollout_config.generation_batch_size)
-    with SimilarityScorer(rollout_config.similarity_metric, 0) as scorer, torch.no_grad():
-        rollout = BackTranslationRollout(
-            backend, tokenizer, scorer, docs_per_function=rollout_config.docs_per_function,
-            temperature=rollout_config.temperature, top_p=rollout_config.top_p,
-            max_doc_tokens=rollout_config.max_doc_tokens, max_code_tokens=rollout_config.max_code_tokens,
-            give_signature=rollout_config.give_signature, chunk_functions=rollout_config.chunk_functions,
-        )
-        score = back_translation_score(rollout, held_out, (train_config.run.seed * STEP_SEED_STRIDE**2 + HELD_OUT_STEP_SLOT * STEP_SEED_STRIDE,))
-    return {"eval/backtranslation": score.score, "eval/valid_rate": score.valid_rate, "eval/similarity": score.similarity}
+    backend = get_backend(train_config.rollout.backend, model=model, tokenizer=tokenizer,
+                          batch_size=train_config.rollout.generation_batch_size)
+    rollout = BackTranslationRollout(backend, tokenizer, train_config)
+    try:
+        held_out, _ = rollout.load_items(train_config, held_out=True)
+        seeds = (train_config.run.seed * STEP_SEED_STRIDE**2 + HELD_OUT_STEP_SLOT * STEP_SEED_STRIDE,)
+        with torch.no_grad():
+            return rollout.evaluate(held_out, seeds)
+    finally:
+        rollout.close()

@@ -114,10 +114,7 @@ class Experiment:
             output = run_dir / "eval" / f"step-{step:04d}-{language}.jsonl"
             record[language] = benchmark_scores(backend, tokenizer, benchmark, self.config.eval, self.config.eval.seed + seed, output)
         if backtranslation is None:
-            from batcoder.trainer import load_functions
-
-            held_out, _ = load_functions(train_config, held_out=True)
-            backtranslation = backtranslation_scores(model, tokenizer, train_config, held_out)
+            backtranslation = backtranslation_scores(model, tokenizer, train_config)
         record.update(backtranslation)
         record["time/eval"] = time.perf_counter() - started
         with (run_dir / EVALUATIONS).open("a", encoding="utf-8") as out:
@@ -185,7 +182,7 @@ class Experiment:
 
     def run_rl(self, run_dir: Path, seed: int, train_config, done: dict) -> None:
         from batcoder.config import save_config
-        from batcoder.trainer import train
+        from batcoder.training import train
 
         self.record_base(run_dir, seed, done)
         total, every = train_config.run.steps, self.config.eval.every

@@ -101,27 +101,24 @@ def cache_key(config: PretrainConfig) -> str:
 def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict] | None, str]], dict[str, int]]:
     """The corpus as documents: ``(messages, reply)`` for a doc<->code pair, ``(None, code)`` for
     plain code; and counts by kind (``pairs``, ``code``, and skip reasons)."""
-    from batcoder.languages import available_languages, get_language
+    from batcoder.rollout.functions import corpus_functions
     from batcoder.sft import DIRECTIONS, SFTConfig, pair_messages
 
     pair_config = SFTConfig(direction=DIRECTIONS[0], give_signature=config.give_signature)
-    known = set(available_languages())
     chooser = random.Random(config.seed)
     documents: list[tuple[list[dict] | None, str]] = []
+    skipped: dict[str, int] = {}
     counts: dict[str, int] = {}
 
     def count(kind: str, number: int = 1) -> None:
         counts[kind] = counts.get(kind, 0) + number
 
-    for row in rows:
-        language = row.get("language")
-        if language not in known:
-            count("skipped: unknown language")
-            continue
+    for row, function in corpus_functions(rows, skipped):
+        language = row["language"]
         documented = bool(row.get("documentation") or row.get("docstring"))
         paired = language in config.paired_languages or chooser.random() < config.code_only_paired_fraction
         if documented and paired:
-            pairs, reason = pair_messages(row, pair_config)
+            pairs, reason = pair_messages(row, function, pair_config)
             if pairs:
                 documents.extend(pairs)
                 count(f"pairs ({language})", len(pairs))
@@ -129,12 +126,10 @@ def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict
             if language in config.paired_languages:
                 count(f"skipped: {reason}")
                 continue
-        code = get_language(language).strip_comments(row["code"]).strip("\n")
-        if code:
-            documents.append((None, code))
-            count(f"code ({language})")
-        else:
-            count("skipped: empty code")
+        documents.append((None, function.code))
+        count(f"code ({language})")
+    for reason, number in skipped.items():
+        count(f"skipped: {reason}", number)
     return documents, counts
 
 
