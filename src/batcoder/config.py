@@ -113,7 +113,7 @@ class RolloutConfig:
         from batcoder.similarity import available_metrics
 
         _check_name("rollout.kind", self.kind, available_rollouts())
-        _check_name("rollout.backend", self.backend, available_backends())
+        _check_name("rollout.backend", self.backend, available_backends(training=True))
         _check_name("rollout.similarity_metric", self.similarity_metric, available_metrics())
 
 

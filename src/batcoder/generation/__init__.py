@@ -18,8 +18,10 @@ def _registry() -> dict[str, type]:
     return discover(__name__, "ENGINE", lambda engine: isinstance(engine, type) and hasattr(engine, "generate"))
 
 
-def available_backends() -> list[str]:
-    return sorted(_registry())
+def available_backends(training: bool = False) -> list[str]:
+    """Engine names; with ``training``, only those that sample from the trainer's own weights
+    (``vllm-server`` holds its own and cannot follow the updates)."""
+    return sorted(name for name, engine in _registry().items() if not training or getattr(engine, "shares_policy_weights", True))
 
 
 def get_backend(name: str, **kwargs) -> GenerationBackend:
