@@ -7,8 +7,8 @@ from batcoder.rerank.iterate import load_iterate_config, run_rounds
 
 
 def _overrides(tiny_lm, problems_file, held_out_problems_file, candidates_file, output_dir, *extra):
-    return [f"generator.path={tiny_lm}", "generator.max_new_tokens=8", f"problems.data={problems_file}", "problems.split=null",
-            f"problems.eval_data={held_out_problems_file}", "problems.eval_split=null", f"reranker.model.base={tiny_lm}",
+    return [f"generator.path={tiny_lm}", "generator.max_new_tokens=8", f"problems.data={problems_file}", "problems.split=all",
+            f"problems.eval_data={held_out_problems_file}", "problems.eval_split=all", f"reranker.model.base={tiny_lm}",
             "reranker.model.max_length=64", "reranker.train.steps=3", "reranker.run.tensorboard=false",
             f"iterate.initial_candidates={candidates_file}", f"iterate.output_dir={output_dir}", "iterate.eval_candidates_per_problem=2",
             "iterate.selectors=reranker,random,oracle,logprob", "iterate.workers=1", *extra]

@@ -18,7 +18,7 @@ def test_sample_labels_existing_samples_with_failure_kinds(problems_file, tmp_pa
             {"task_id": 4, "completion": "def is_even(n):\n    while True:\n        pass\n"}]
     samples.write_text("".join(json.dumps(row) + "\n" for row in rows))
     output = tmp_path / "candidates.jsonl"
-    assert main(["rerank", "sample", "--benchmark", "mbpp", "--data", str(problems_file), "--samples", str(samples),
+    assert main(["rerank", "sample", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--samples", str(samples),
                  "--output", str(output), "--timeout", "2", "--workers", "2"]) == 0
     written = [json.loads(line) for line in output.read_text().splitlines()]
     assert [row["passed"] for row in written] == [True, False, True, False, False, False]
@@ -29,7 +29,7 @@ def test_sample_labels_existing_samples_with_failure_kinds(problems_file, tmp_pa
 
 
 def test_sample_needs_exactly_one_source(problems_file, tmp_path, capsys):
-    assert main(["rerank", "sample", "--benchmark", "mbpp", "--data", str(problems_file), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert main(["rerank", "sample", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--output", str(tmp_path / "o.jsonl")]) == 2
     assert "give --model" in capsys.readouterr().err
 
 
@@ -87,7 +87,7 @@ def test_cli_train_reports_held_out_metrics(tiny_lm, candidates_file, tmp_path, 
 
 def test_sample_draws_n_candidates_per_problem_with_a_model(problems_file, tiny_lm, tmp_path, capsys):
     output = tmp_path / "drawn.jsonl"
-    assert main(["rerank", "sample", "--benchmark", "mbpp", "--data", str(problems_file), "--model", str(tiny_lm),
+    assert main(["rerank", "sample", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--model", str(tiny_lm),
                  "--n", "3", "--max-new-tokens", "6", "--limit", "2", "--output", str(output), "--workers", "1",
                  "--device", "cpu"]) == 0
     rows = [json.loads(line) for line in output.read_text().splitlines()]
@@ -104,4 +104,4 @@ def test_sample_split_on_a_benchmark_without_splits_is_one_line(problems_file, t
     write_jsonl(samples, [{"task_id": "x", "completion": "y"}])
     assert main(["rerank", "sample", "--benchmark", "humaneval", "--data", str(problems_file), "--split", "train",
                  "--samples", str(samples), "--output", str(tmp_path / "o.jsonl")]) == 2
-    assert "--split: benchmark humaneval has no splits" in capsys.readouterr().err
+    assert "humaneval has only a test split, got 'train'" in capsys.readouterr().err

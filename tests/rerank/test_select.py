@@ -135,7 +135,7 @@ def test_evaluate_select_prints_one_table_and_writes_the_picks(problems_file, ti
             {"task_id": 2, "completion": "def double(x):\n    return 2 + x\n"}]
     samples.write_text("".join(json.dumps(row) + "\n" for row in rows))
     output = tmp_path / "results.jsonl"
-    assert main(["evaluate", "--benchmark", "mbpp", "--data", str(problems_file), "--samples", str(samples),
+    assert main(["evaluate", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--samples", str(samples),
                  "--output", str(output), "--k", "1", "--workers", "1", "--select", "oracle", "--select", "random",
                  "--select", f"reranker:{tmp_path / 'reranker'}"]) == 0
     out = capsys.readouterr().out
@@ -151,6 +151,6 @@ def test_evaluate_select_prints_one_table_and_writes_the_picks(problems_file, ti
 def test_evaluate_refuses_bad_selectors_before_any_work(problems_file, tmp_path, capsys, select, message):
     samples = tmp_path / "samples.jsonl"
     samples.write_text(json.dumps({"task_id": 1, "completion": "x"}) + "\n")
-    assert main(["evaluate", "--benchmark", "mbpp", "--data", str(problems_file), "--samples", str(samples),
+    assert main(["evaluate", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--samples", str(samples),
                  "--output", str(tmp_path / "r.jsonl"), "--select", select]) == 2
     assert message in capsys.readouterr().err and not (tmp_path / "r.jsonl").exists()

@@ -178,7 +178,7 @@ def test_the_rollout_scorer_takes_the_metric_names(metric):
 
     reference, rewrite, mutant, _ = CASES["python"]
     with SimilarityScorer(metric, 0) as scorer:
-        scores, _seconds = scorer.submit([(reference, rewrite, "python"), (reference, mutant, "python")]).result()
+        scores, _seconds, _rescored = scorer.result(scorer.submit([(reference, rewrite, "python"), (reference, mutant, "python")]))
     assert scores[0] > scores[1] and scores[1] < 1.0
     assert scores[0] == (1.0 if metric == "exec" else pytest.approx(0.7 + 0.3 * similarity(reference, rewrite, "python", "cssg")))
 

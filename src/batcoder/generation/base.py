@@ -93,3 +93,29 @@ def finish_completion(
         text = text[: min(text.find(s) for s in stop if s in text)]
         finish_reason = "stop"
     return Completion(text=text, prompt_ids=list(prompt_ids), completion_ids=ids, finish_reason=finish_reason)
+
+
+def prepare_request(
+    tokenizer, prompts: list[str], *, n: int, max_new_tokens: int, temperature: float, top_p: float, stop: Sequence[str]
+) -> tuple[list[list[int]], tuple[str, ...]]:
+    """Every engine's argument checks: the prompts' token ids and the non-empty stop strings.
+
+    A bad ``n``/``max_new_tokens``/``temperature``/``top_p`` or a prompt that encodes to no tokens is
+    a ValueError (the callers check user values before this, so it means a programming error)."""
+    from batcoder.models.prompting import encode_prompt
+
+    if n < 1 or max_new_tokens < 1:
+        raise ValueError(f"n and max_new_tokens must be at least 1, got n={n}, max_new_tokens={max_new_tokens}")
+    if temperature < 0 or not 0 < top_p <= 1:
+        raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
+    prompt_ids = [encode_prompt(tokenizer, prompt) for prompt in prompts]
+    if empty := [index for index, ids in enumerate(prompt_ids) if not ids]:
+        raise ValueError(f"prompts {empty} encode to no tokens; a prompt needs at least one token")
+    return prompt_ids, tuple(s for s in stop if s)
+
+
+def eos_token_ids(generation_config, tokenizer) -> set[int]:
+    """The ids that end a sequence: the checkpoint's generation config's and the tokenizer's EOS."""
+    eos = generation_config.eos_token_id
+    eos = eos if isinstance(eos, (list, tuple)) else [eos]
+    return {token for token in [*eos, tokenizer.eos_token_id] if token is not None}

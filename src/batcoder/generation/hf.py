@@ -19,8 +19,7 @@ from typing import Sequence
 import torch
 
 from batcoder.models.loading import is_lora_model
-from batcoder.models.prompting import encode_prompt
-from batcoder.generation.base import Completion, finish_completion
+from batcoder.generation.base import Completion, eos_token_ids, finish_completion, prepare_request
 
 
 class HFBackend:
@@ -46,9 +45,7 @@ class HFBackend:
         # transformers renamed generate()'s `past_key_values` to `cache` (5.2x); accept both.
         self._cache_argument = "cache" if "cache" in inspect.signature(model.generate).parameters else "past_key_values"
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        eos = model.generation_config.eos_token_id
-        eos = eos if isinstance(eos, (list, tuple)) else [eos]
-        self.eos_ids = {token for token in [*eos, tokenizer.eos_token_id] if token is not None}
+        self.eos_ids = eos_token_ids(model.generation_config, tokenizer)
 
     def generate(
         self,
@@ -61,14 +58,9 @@ class HFBackend:
         stop: Sequence[str] = (),
         seed: int | None = None,
     ) -> list[list[Completion]]:
-        if n < 1 or max_new_tokens < 1:
-            raise ValueError(f"n and max_new_tokens must be at least 1, got n={n}, max_new_tokens={max_new_tokens}")
-        if temperature < 0 or not 0 < top_p <= 1:
-            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
-        stop = tuple(s for s in stop if s)
-        prompt_ids = [encode_prompt(self.tokenizer, prompt) for prompt in prompts]
-        if empty := [index for index, ids in enumerate(prompt_ids) if not ids]:
-            raise ValueError(f"prompts {empty} encode to no tokens; a prompt needs at least one token")
+        prompt_ids, stop = prepare_request(
+            self.tokenizer, prompts, n=n, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, stop=stop
+        )
         greedy = temperature == 0
         # Greedy samples of one prompt are identical: generate one and copy it.
         samples_per_prompt = 1 if greedy else n

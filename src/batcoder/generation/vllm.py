@@ -19,9 +19,8 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from batcoder.generation.base import Completion, finish_completion
+from batcoder.generation.base import Completion, eos_token_ids, finish_completion, prepare_request
 from batcoder.models.loading import is_lora_model
-from batcoder.models.prompting import encode_prompt
 
 
 class VLLMBackend:
@@ -59,9 +58,7 @@ class VLLMBackend:
             enable_sleep_mode=enable_sleep_mode,
             enable_prefix_caching=True,
         )
-        eos = source.generation_config.eos_token_id
-        eos = eos if isinstance(eos, (list, tuple)) else [eos]
-        self.eos_ids = {token for token in [*eos, tokenizer.eos_token_id] if token is not None}
+        self.eos_ids = eos_token_ids(source.generation_config, tokenizer)
 
     def generate(
         self,
@@ -77,15 +74,10 @@ class VLLMBackend:
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
-        if n < 1 or max_new_tokens < 1:
-            raise ValueError(f"n and max_new_tokens must be at least 1, got n={n}, max_new_tokens={max_new_tokens}")
-        if temperature < 0 or not 0 < top_p <= 1:
-            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
         self._wake_up()
-        stop = tuple(s for s in stop if s)
-        prompt_ids = [encode_prompt(self.tokenizer, prompt) for prompt in prompts]
-        if empty := [index for index, ids in enumerate(prompt_ids) if not ids]:
-            raise ValueError(f"prompts {empty} encode to no tokens; a prompt needs at least one token")
+        prompt_ids, stop = prepare_request(
+            self.tokenizer, prompts, n=n, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, stop=stop
+        )
         greedy = temperature == 0
         params = SamplingParams(
             n=1 if greedy else n,

@@ -16,8 +16,7 @@ import urllib.error
 import urllib.request
 from typing import Sequence
 
-from batcoder.generation.base import Completion, finish_completion
-from batcoder.models.prompting import encode_prompt
+from batcoder.generation.base import Completion, finish_completion, prepare_request
 
 
 class VLLMServerBackend:
@@ -44,14 +43,9 @@ class VLLMServerBackend:
         stop: Sequence[str] = (),
         seed: int | None = None,
     ) -> list[list[Completion]]:
-        if n < 1 or max_new_tokens < 1:
-            raise ValueError(f"n and max_new_tokens must be at least 1, got n={n}, max_new_tokens={max_new_tokens}")
-        if temperature < 0 or not 0 < top_p <= 1:
-            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {temperature}, {top_p}")
-        stop = tuple(s for s in stop if s)
-        prompt_ids = [encode_prompt(self.tokenizer, prompt) for prompt in prompts]
-        if empty := [index for index, ids in enumerate(prompt_ids) if not ids]:
-            raise ValueError(f"prompts {empty} encode to no tokens; a prompt needs at least one token")
+        prompt_ids, stop = prepare_request(
+            self.tokenizer, prompts, n=n, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, stop=stop
+        )
         results: list[list[Completion]] = []
         for start in range(0, len(prompt_ids), self.batch_size):
             batch = prompt_ids[start : start + self.batch_size]

@@ -261,7 +261,7 @@ def pretrain(config: PretrainConfig, cache_dir: str | os.PathLike, *, progress: 
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_multiplier(step, config))
 
-    with staged_directory(model_dir) as staging:
+    with staged_directory(model_dir, "model pretrain") as staging:
         metrics_path = staging / METRICS
         queue: list[int] = []
         tokens_seen = 0

@@ -71,11 +71,7 @@ def load_problems(benchmark_spec: str, data: Path | None, split: str | None, lim
     if limit is not None and limit < 1:
         raise UserError("--limit must be >= 1")
     try:
-        benchmark = get_benchmark(benchmark_spec, data)
-        if split is not None:
-            if not hasattr(benchmark, "split"):
-                raise UserError(f"--split: benchmark {benchmark.spec} has no splits")
-            benchmark.split = split
+        benchmark = get_benchmark(benchmark_spec, data, split)
         problems = list(benchmark.problems().values())[:limit]
     except BenchmarkDataError as error:
         raise UserError(str(error)) from None

@@ -98,7 +98,7 @@ class Reranker(torch.nn.Module):
         backbone = self.backbone
         if is_lora_model(backbone):
             backbone = copy.deepcopy(backbone).merge_and_unload()
-        with staged_directory(output_dir) as staging:
+        with staged_directory(output_dir, "rerank train") as staging:
             backbone.save_pretrained(staging)
             self.tokenizer.save_pretrained(staging)
             if self.value_head is not None:
