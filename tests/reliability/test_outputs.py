@@ -184,3 +184,18 @@ def test_a_read_only_output_folder_is_one_line_at_start(tmp_path, refused, monke
     pairs.write_text(json.dumps({"a": CODE, "b": CODE, "language": "python"}) + "\n")
     refused(["similarity", "--pairs", str(pairs), "--output", str(tmp_path / "out" / "s.jsonl")],
             "cannot write", "s.jsonl", "Read-only file system")
+
+
+def test_document_and_rerank_sample_refuse_a_users_file_as_their_jsonl_output(tmp_path, refused, model_dir):
+    source = tmp_path / "lib.py"
+    source.write_text("def add(a, b):\n    return a + b\n")
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"mine": true}\n')
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text(json.dumps({"task_id": "HumanEval/0", "prompt": "def f():\n", "test": "", "entry_point": "f"}) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"task_id": "HumanEval/0", "completion": "    return 1\n"}) + "\n")
+    refused(["document", str(source), "--model", str(model_dir), "--output", str(notes)], str(notes))
+    refused(["rerank", "sample", "--benchmark", "humaneval", "--data", str(problems), "--samples", str(samples),
+             "--output", str(notes)], str(notes))
+    assert notes.read_text() == '{"mine": true}\n'

@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     mode.add_argument("--diff", dest="mode", action="store_const", const="diff", help="print a unified diff (default)")
     mode.add_argument("--write", dest="mode", action="store_const", const="write", help="edit the files in place (atomically)")
     mode.add_argument("--output", metavar="JSONL", help="write every function's result (score, reconstruction) as JSONL")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file not written by document")
     add_config_flags(parser, DocumentConfig)
     parser.set_defaults(func=_run_command, mode="diff")
 
@@ -44,6 +45,10 @@ def _run_command(args: argparse.Namespace) -> int:
 
     config = config_from_flags(DocumentConfig, args)
     mode = OUTPUT if args.output else args.mode
+    if args.output:
+        from batcoder.outputs import prepare_output
+
+        prepare_output(args.output, "document", inputs=[*args.paths, args.model], overwrite=args.overwrite)
     skipped_files: dict[str, int] = {}
     sources = find_sources(args.paths, args.language, skipped_files)
     skipped: dict[str, int] = {}

@@ -98,7 +98,7 @@ def _write_jsonl(output: str | Path, report: Report) -> None:
     from batcoder.data.jsonl import atomic_output
 
     try:
-        with atomic_output(output) as out:
+        with atomic_output(output, "document") as out:
             for outcome, status in report.outcomes:
                 out.write(json.dumps(_row(outcome, status), ensure_ascii=False) + "\n")
     except OSError as error:

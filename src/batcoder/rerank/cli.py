@@ -28,6 +28,7 @@ def register(subparsers) -> None:
     sample.add_argument("--batch-size", type=int, default=8, help="prompts per generation call")
     sample.add_argument("--prompt-style", choices=("completion", "chat"), default="completion")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--overwrite", action="store_true", help="replace an existing file not written by rerank sample")
     sample.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     sample.set_defaults(func=run_sample)
 
@@ -90,6 +91,9 @@ def run_sample(args) -> int:
         raise UserError("give --model M to draw candidates, or --samples FILE to label existing ones (not both)")
     if args.n < 1 or args.workers < 1 or args.batch_size < 1 or args.max_new_tokens < 1:
         raise UserError("--n, --workers, --batch-size and --max-new-tokens must be >= 1")
+    from batcoder.outputs import prepare_output
+
+    prepare_output(args.output, "rerank sample", inputs=[args.data, args.samples, args.model], overwrite=args.overwrite)
     benchmark, problems = load_problems(args.benchmark, args.data, args.split, args.limit)
     try:
         if args.samples is not None:
@@ -115,7 +119,7 @@ def run_sample(args) -> int:
         raise UserError(str(error)) from None
     except IsolationUnavailable as error:
         raise UserError(f"{error} (rerun with --unsafe-no-isolation to run without the sandbox)") from None
-    write_jsonl(args.output, rows)
+    write_jsonl(args.output, rows, "rerank sample")
     counts = count_problems(group_by_problem(rows))
     print(
         f"wrote {counts.candidates} candidates ({counts.passed} passing) for {len(group_by_problem(rows))} problems to "
