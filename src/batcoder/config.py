@@ -99,6 +99,7 @@ class RolloutConfig:
     max_doc_tokens: int = setting(256, "max new tokens of a documentation sample", check="positive")
     max_code_tokens: int = setting(384, "max new tokens of a reconstruction", check="positive")
     give_signature: bool = setting(False, "show the original signature in the doc→code prompt")
+    prefill_signature: bool = setting(False, "open the doc→code reply with the code fence and the signature, so the model writes only the body (needs give_signature)")
     similarity_metric: str = setting("cssg+exec", "similarity metric S(c, c') (`batcoder similarity --help`); cssg+exec ranks working reconstructions best (docs/cssg.md)")
     reward_workers: int = setting(1, "worker processes scoring rewards; 0 scores in the main process (no overlap)", check="non_negative")
     reward_timeout_s: float = setting(600.0, "a reward batch not scored within this many seconds is scored again by a fresh worker", check="positive")
@@ -115,6 +116,8 @@ class RolloutConfig:
         _check_name("rollout.kind", self.kind, available_rollouts())
         _check_name("rollout.backend", self.backend, available_backends(training=True))
         _check_name("rollout.similarity_metric", self.similarity_metric, available_metrics())
+        if self.prefill_signature and not self.give_signature:
+            raise UserError("config key 'rollout.prefill_signature': needs rollout.give_signature: true")
 
 
 @dataclass

@@ -108,6 +108,15 @@ def doc_to_code_messages(doc: str, language: str, signature: str | None = None) 
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
 
 
+def code_reply_start(language: str, signature: str) -> str:
+    """The opening of a doc -> code reply when the reply is prefilled (``rollout.prefill_signature``):
+    the code fence and the signature, so the model writes only the body (as HumanEval's prompts do)."""
+    header = signature.strip()
+    if language.lower() == "go" and not header.endswith("{"):
+        header += " {"
+    return f"```{language.lower()}\n{header}\n"
+
+
 def complete_code_messages(prompt: str, language: str) -> list[dict]:
     """Chat messages asking an instruction-tuned model to finish a benchmark prompt (code ending inside
     an unfinished function) and reply with the whole program."""
@@ -157,6 +166,7 @@ __all__ = [
     "RETURNS",
     "SECTION_HEADERS",
     "SUMMARY",
+    "code_reply_start",
     "code_to_doc_messages",
     "display_name",
     "doc_to_code_messages",

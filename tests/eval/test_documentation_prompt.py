@@ -60,3 +60,32 @@ def test_a_problem_without_documentation_is_a_clear_error():
     problem = Problem(task_id="t", prompt="def f(x):\n", language="python", tests="")
     with pytest.raises(ValueError, match="has no documentation"):
         generate_samples(ReplyBackend(["x"]), None, [problem], prompt_style="documentation", tokenizer=PlainTokenizer(), show_progress=False)
+
+
+class BodyBackend(ReplyBackend):
+    def generate(self, prompts, *, n, max_new_tokens, temperature, top_p, stop, seed):
+        self.prompts.extend(prompts)
+        return [[Completion(f"{self.replies.pop(0)}\n```", [], [], "stop")] for _ in prompts]
+
+
+@pytest.mark.parametrize("language", ["python", "ruby", "go"])
+def test_a_prefilled_signature_needs_only_the_body(world_dir, language):
+    from batcoder.prompts import code_reply_start
+
+    benchmark = get_benchmark(f"world:{language}", world_dir / f"benchmark-{language}.jsonl")
+    problems = list(benchmark.problems().values())[:3]
+    backend = BodyBackend([p.canonical_solution.rstrip("\n") for p in problems])
+    samples = generate_samples(backend, benchmark, problems, prompt_style="documentation", tokenizer=PlainTokenizer(),
+                               batch_size=3, show_progress=False, prefill_signature=True)
+    header = problems[0].prompt.rstrip().splitlines()[0 if language == "python" else -1].rstrip(" {")
+    unfilled = render_prompt(PlainTokenizer(), doc_to_code_messages(problems[0].extra["documentation"], language, header))
+    assert backend.prompts[0] == unfilled + code_reply_start(language, header)
+    assert samples[0]["response"].startswith(code_reply_start(language, header))
+    rows = run_samples(benchmark, [Sample(s, s["task_id"], s["completion"]) for s in samples], workers=1, timeout_s=20, show_progress=False)
+    assert [row["passed"] for row in rows] == [True] * 3, [row["result"] for row in rows]
+
+
+def test_prefill_needs_the_documentation_style():
+    with pytest.raises(ValueError, match="documentation prompt style"):
+        generate_samples(ReplyBackend(["x"]), None, [], prompt_style="chat", tokenizer=PlainTokenizer(), show_progress=False,
+                         prefill_signature=True)

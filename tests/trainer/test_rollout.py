@@ -87,3 +87,27 @@ def test_back_translation_score_counts_rejected_documentations_as_zero():
     assert score.score == pytest.approx((1.0 + wrong) * 2 / 8)
     assert score.similarity == pytest.approx((1.0 + wrong) / 2)
     assert [call["seed"] for call in backend.calls if call["n"] == 4] == [1, 2]
+
+
+def test_prefilled_signature_opens_the_reply_and_the_body_is_scored_with_it():
+    tokenizer = CharTokenizer()
+    body = CODE.split("\n", 1)[1]
+    backend = ScriptedBackend(tokenizer, docs=[GOOD_DOC], codes=[f"{body}\n```", "    return 0\n```"])
+    function = CodeFunction(code=CODE, language="python", signature="def clamp(value, low, high):")
+    config = _config("rollout.prefill_signature=true", "rollout.docs_per_function=1", "rollout.chunk_functions=1")
+    with BackTranslationRollout(backend, tokenizer, config) as rollout:
+        trajectories, _ = rollout.run([function, function], group_ids=[0, 1], seed=5)
+
+    code_prompts = [p for call in backend.calls if "Document this" not in call["prompts"][0] for p in call["prompts"]]
+    assert all(p.endswith("```python\ndef clamp(value, low, high):\n") for p in code_prompts)
+    codes = [t for t in trajectories if t.stage == DOC2CODE]
+    assert codes[0].prompt_ids == tokenizer.encode(code_prompts[0])  # the prefill is prompt, not response
+    assert codes[0].reward == pytest.approx(1.0)  # signature + generated body == the original
+    assert codes[1].reward == pytest.approx(similarity(CODE, "def clamp(value, low, high):\n    return 0", "python"))
+
+
+def test_prefill_needs_the_signature():
+    from batcoder.errors import UserError
+
+    with pytest.raises(UserError, match="prefill_signature"):
+        load_config(None, ["rollout.prefill_signature=true"])

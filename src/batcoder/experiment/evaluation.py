@@ -14,9 +14,10 @@ from pathlib import Path
 from batcoder.experiment.config import EvalSettings
 
 
-def benchmark_scores(backend, tokenizer, benchmark, settings: EvalSettings, seed: int, output: Path) -> dict:
+def benchmark_scores(backend, tokenizer, benchmark, settings: EvalSettings, seed: int, output: Path,
+                     prefill_signature: bool = False) -> dict:
     """pass@k of the model behind ``backend`` on ``benchmark``; samples and verdicts go to ``output``
-    (JSONL) and the summary beside it."""
+    (JSONL) and the summary beside it. ``prefill_signature`` prompts as the RL's rollout does."""
     from batcoder.data.jsonl import write_json
     from batcoder.eval.runner import Sample, run_samples, summarize, summary_path, write_jsonl
     from batcoder.eval.sampling import generate_samples
@@ -25,7 +26,7 @@ def benchmark_scores(backend, tokenizer, benchmark, settings: EvalSettings, seed
     samples = generate_samples(
         backend, benchmark, problems, prompt_style="documentation", tokenizer=tokenizer, n=settings.samples,
         max_new_tokens=settings.max_new_tokens, temperature=settings.temperature, top_p=settings.top_p,
-        batch_size=settings.batch_size, seed=seed, show_progress=False,
+        batch_size=settings.batch_size, seed=seed, show_progress=False, prefill_signature=prefill_signature,
     )
     unique: dict[tuple[str, str], Sample] = {}
     for sample in samples:

@@ -112,7 +112,8 @@ class Experiment:
         record = {"step": step}
         for language, benchmark in self.benchmarks().items():
             output = run_dir / "eval" / f"step-{step:04d}-{language}.jsonl"
-            record[language] = benchmark_scores(backend, tokenizer, benchmark, self.config.eval, self.config.eval.seed + seed, output)
+            record[language] = benchmark_scores(backend, tokenizer, benchmark, self.config.eval, self.config.eval.seed + seed,
+                                                output, prefill_signature=train_config.rollout.prefill_signature)
         if backtranslation is None:
             backtranslation = backtranslation_scores(model, tokenizer, train_config)
         record.update(backtranslation)

@@ -63,6 +63,7 @@ class BackTranslationRollout(Rollout):
         self.max_doc_tokens = settings.max_doc_tokens
         self.max_code_tokens = settings.max_code_tokens
         self.give_signature = settings.give_signature
+        self.prefill_signature = settings.prefill_signature
         self.chunk_functions = settings.chunk_functions
         self.scorer = SimilarityScorer(
             settings.similarity_metric, settings.reward_workers, timeout_s=settings.reward_timeout_s
@@ -116,22 +117,27 @@ class BackTranslationRollout(Rollout):
             doc_trajectories.append(trajectories)
         stats.reward_s += time.perf_counter() - start
 
+        reply_starts = [
+            prompts.code_reply_start(functions[index].language, functions[index].signature) if self.prefill_signature else ""
+            for index, _, _ in accepted
+        ]
         code_prompts = [
             self._prompt(
                 prompts.doc_to_code_messages(
                     doc, functions[index].language, functions[index].signature if self.give_signature else None
                 )
-            )
-            for index, _, doc in accepted
+            ) + reply_start
+            for (index, _, doc), reply_start in zip(accepted, reply_starts)
         ]
         code_completions = self._generate(code_prompts, 1, self.max_code_tokens, seed + 1, stats) if accepted else []
 
         code_trajectories: list[list[BackTranslationTrajectory | None]] = [[None] * len(samples) for samples in doc_completions]
         pairs = []
-        for (index, doc_index, _), (completion,) in zip(accepted, code_completions):
+        for (index, doc_index, _), reply_start, (completion,) in zip(accepted, reply_starts, code_completions):
             function = functions[index]
             code_trajectories[index][doc_index] = self._trajectory(DOC2CODE, group_ids[index], completion)
-            pairs.append((function.code, prompts.extract_code(completion.text, function.language), function.language))
+            code = prompts.extract_code(reply_start + completion.text, function.language)
+            pairs.append((function.code, code, function.language))
         return _PendingChunk(group_ids, doc_trajectories, code_trajectories, self.scorer.submit(pairs))
 
     def _finish_chunk(self, chunk: _PendingChunk, stats: RolloutStats) -> list[BackTranslationTrajectory]:
