@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -57,7 +58,7 @@ class Experiment:
                     "choose another output_dir"
                 )
         self.output.mkdir(parents=True, exist_ok=True)
-        tmp = saved_path.with_name(saved_path.name + ".tmp")
+        tmp = saved_path.with_name(f"{saved_path.name}.{os.getpid()}.tmp")  # parts of one experiment may run at once
         tmp.write_text(yaml.safe_dump(current, sort_keys=False), encoding="utf-8")
         tmp.replace(saved_path)
 
