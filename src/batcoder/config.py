@@ -107,6 +107,9 @@ class RolloutConfig:
     backend: str = setting("hf", "generation backend (a module of batcoder/generation/)")
     generation_batch_size: int = setting(32, "sequences per generate call (larger is faster until memory runs out)", check="positive")
     reward_model: str | None = setting(None, "reranker directory scoring the responses (rollout kind rerank; `batcoder rerank train`)", path=True)
+    problem_prompt: Literal["completion", "documentation"] = setting(
+        "completion", "rollout kind rerank: a problem's prompt continued, or the doc→code request for its documentation (candidates sampled with prompt style documentation)"
+    )
 
     def __post_init__(self) -> None:
         from batcoder.generation import available_backends

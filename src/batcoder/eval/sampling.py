@@ -89,17 +89,40 @@ def _chat_prompt(tokenizer, problem: Problem) -> str:
 
 def _documentation_prompt(tokenizer, problem: Problem, prefill_signature: bool) -> tuple[str, str]:
     """The RL's doc -> code prompt for ``problem``, and the reply's prefilled start ("" without prefill)."""
-    from batcoder.models import render_prompt
-    from batcoder.prompts import code_reply_start, doc_to_code_messages, signature_of
-
     documentation = problem.extra.get("documentation")
     if not isinstance(documentation, str):
         raise ValueError(f"problem {problem.task_id} has no documentation: use --prompt-style completion or chat")
+    return documentation_request(tokenizer, problem.prompt, problem.language, documentation,
+                                 problem.extra.get("signature"), prefill_signature)
+
+
+def documentation_request(
+    tokenizer, problem_prompt: str, language: str, documentation: str, signature: str | None = None,
+    prefill_signature: bool = False,
+) -> tuple[str, str]:
+    """The RL's doc -> code prompt for a problem posed by its documentation (the signature shown is
+    ``signature`` or the one in ``problem_prompt``), and the reply's prefilled start ("" without prefill)."""
+    from batcoder.models import render_prompt
+    from batcoder.prompts import code_reply_start, doc_to_code_messages, signature_of
+
     # A MultiPL-E prompt ends with the open function's header, which a parser cannot close.
-    header = problem.prompt.rstrip().splitlines()[-1].rstrip(" {")
-    signature = problem.extra.get("signature") or signature_of(problem.prompt, problem.language) or header
-    reply_start = code_reply_start(problem.language, signature) if prefill_signature else ""
-    return render_prompt(tokenizer, doc_to_code_messages(documentation, problem.language, signature)) + reply_start, reply_start
+    header = problem_prompt.rstrip().splitlines()[-1].rstrip(" {")
+    signature = signature or signature_of(problem_prompt, language) or header
+    reply_start = code_reply_start(language, signature) if prefill_signature else ""
+    return render_prompt(tokenizer, doc_to_code_messages(documentation, language, signature)) + reply_start, reply_start
+
+
+def completion_of_reply(problem_prompt: str, language: str, reply: str) -> str:
+    """The completion of ``problem_prompt`` that runs the program in a doc -> code ``reply`` (the
+    prefilled start included): its code block, completed against the prompt's open function."""
+    from batcoder.languages import get_language
+    from batcoder.prompts import extract_code
+
+    solution = extract_code(reply, language)
+    try:
+        return get_language(language).complete_open_function(problem_prompt, solution)
+    except ValueError:  # a prompt the language cannot complete: the solution alone fails, as it should
+        return solution
 
 
 def _chat_sample(benchmark: Benchmark, problem: Problem, completion, reply_start: str = "") -> dict:

@@ -5,6 +5,8 @@ A candidates JSONL holds one row per candidate::
     {"task_id": "901", "prompt": "...", "completion": "...", "language": "python", "stop": ["\nassert", ...],
      "passed": false, "result": "failed: AssertionError ...", "failure": "wrong_answer", ...}
 
+(plus ``documentation`` and ``signature`` for problems that have them, e.g. the code world's).
+
 ``failure`` is ``null`` for a passing candidate, else one of :data:`FAILURE_KINDS`, read from the
 evaluation runner's verdict (:func:`failure_kind`). The rows carry their prompt, so training needs
 no benchmark. Pair construction and the per-problem split into mixed / all-pass / all-fail problems
@@ -49,7 +51,8 @@ def failure_kind(result: str, program_parses: bool) -> str | None:
 
 def label_rows(benchmark, rows: Sequence[dict]) -> list[dict]:
     """Runner result rows (``task_id``, ``completion``, ``passed``, ``result``) made into candidate
-    rows: the problem's prompt and language and the failure kind added."""
+    rows: the problem's prompt, language, documentation and signature (where it has them) and the
+    failure kind added."""
     from batcoder.languages import get_language
 
     problems = benchmark.problems()
@@ -66,6 +69,8 @@ def label_rows(benchmark, rows: Sequence[dict]) -> list[dict]:
             "stop": list(problem.stop_sequences),
             "failure": failure_kind(row["result"], parses),
             "benchmark": benchmark.spec,
+            # what poses the problem as a doc -> code request (alignment with rollout.problem_prompt: documentation)
+            **{key: problem.extra[key] for key in ("documentation", "signature") if isinstance(problem.extra.get(key), str)},
         })
     return labelled
 

@@ -26,7 +26,11 @@ def register(subparsers) -> None:
     sample.add_argument("--top-p", type=float, default=0.95)
     sample.add_argument("--max-new-tokens", type=int, default=512)
     sample.add_argument("--batch-size", type=int, default=8, help="prompts per generation call")
-    sample.add_argument("--prompt-style", choices=("completion", "chat"), default="completion")
+    sample.add_argument("--prompt-style", choices=("completion", "chat", "documentation"), default="completion",
+                        help="completion (base models), chat (instruction-tuned) or documentation (the doc->code "
+                        "request, for problems with documentation such as the code world's)")
+    sample.add_argument("--prefill-signature", action="store_true",
+                        help="with --prompt-style documentation: open the reply with the code fence and the signature")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--overwrite", action="store_true", help="replace an existing file not written by rerank sample")
     sample.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
@@ -93,8 +97,13 @@ def run_sample(args) -> int:
         raise UserError("--n, --workers, --batch-size and --max-new-tokens must be >= 1")
     from batcoder.outputs import prepare_output
 
+    if args.prefill_signature and args.prompt_style != "documentation":
+        raise UserError("--prefill-signature needs --prompt-style documentation")
     prepare_output(args.output, "rerank sample", inputs=[args.data, args.samples, args.model], overwrite=args.overwrite)
     benchmark, problems = load_problems(args.benchmark, args.data, args.split, args.limit)
+    undocumented = [problem.task_id for problem in problems if not isinstance(problem.extra.get("documentation"), str)]
+    if args.samples is None and args.prompt_style == "documentation" and undocumented:
+        raise UserError(f"--prompt-style documentation: problem {undocumented[0]} of {args.benchmark} has no documentation")
     try:
         if args.samples is not None:
             if not args.samples.is_file():
@@ -112,8 +121,8 @@ def run_sample(args) -> int:
             rows = sample_candidates(
                 backend, benchmark, problems, n=args.n, temperature=args.temperature, top_p=args.top_p,
                 max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed,
-                prompt_style=args.prompt_style, tokenizer=tokenizer, workers=args.workers, timeout_s=args.timeout,
-                unsafe_no_isolation=args.unsafe_no_isolation,
+                prompt_style=args.prompt_style, prefill_signature=args.prefill_signature, tokenizer=tokenizer,
+                workers=args.workers, timeout_s=args.timeout, unsafe_no_isolation=args.unsafe_no_isolation,
             )
     except BenchmarkDataError as error:
         raise UserError(str(error)) from None

@@ -49,10 +49,15 @@ class GeneratorConfig:
     top_p: float = setting(0.95, "nucleus sampling threshold of the candidates", check="unit_interval")
     max_new_tokens: int = setting(256, "max new tokens of a candidate", check="positive")
     batch_size: int = setting(16, "prompts per generation call", check="positive")
-    prompt_style: Literal["completion", "chat"] = setting("completion", "completion (base models) or chat (instruction-tuned)")
+    prompt_style: Literal["completion", "chat", "documentation"] = setting(
+        "completion", "completion (base models), chat (instruction-tuned) or documentation (the doc->code request of problems that have documentation, e.g. the code world's; alignment poses them the same way)"
+    )
+    prefill_signature: bool = setting(False, "with prompt_style documentation: open the reply with the code fence and the signature")
 
     def __post_init__(self) -> None:
         check_device(self.device, "config key 'generator.device'")
+        if self.prefill_signature and self.prompt_style != "documentation":
+            raise UserError("config key 'generator.prefill_signature': needs generator.prompt_style: documentation")
 
 
 @dataclass
@@ -117,6 +122,12 @@ class Loop:
         self.benchmark, self.problems = load_problems(problems.benchmark, _path(problems.data), problems.split, problems.limit)
         self.eval_benchmark, self.eval_problems = load_problems(
             problems.eval_benchmark, _path(problems.eval_data), problems.eval_split, problems.eval_limit)
+        if config.generator.prompt_style == "documentation":
+            for spec, chosen in ((problems.benchmark, self.problems), (problems.eval_benchmark, self.eval_problems)):
+                undocumented = [problem.task_id for problem in chosen if not isinstance(problem.extra.get("documentation"), str)]
+                if undocumented:
+                    raise UserError(f"config key 'generator.prompt_style': documentation, but problem {undocumented[0]} "
+                                    f"of {spec} has no documentation")
         shared = {problem.prompt for problem in self.problems} & {problem.prompt for problem in self.eval_problems}
         if shared:
             raise UserError(f"{len(shared)} held-out problems are also training problems: choose disjoint problems/eval sources")
@@ -133,7 +144,8 @@ class Loop:
         return sample_candidates(
             backend, benchmark, problems, n=n, temperature=gen.temperature, top_p=gen.top_p,
             max_new_tokens=gen.max_new_tokens, batch_size=gen.batch_size, seed=seed, prompt_style=gen.prompt_style,
-            tokenizer=tokenizer, workers=loop.workers, timeout_s=loop.timeout_s, unsafe_no_isolation=loop.unsafe_no_isolation,
+            prefill_signature=gen.prefill_signature, tokenizer=tokenizer, workers=loop.workers, timeout_s=loop.timeout_s,
+            unsafe_no_isolation=loop.unsafe_no_isolation,
         )
 
     def train_reranker(self, candidates: Path, eval_candidates: Path, output_dir: Path, seed: int) -> Path:
@@ -149,9 +161,13 @@ class Loop:
         from batcoder.config import load_config
         from batcoder.training import train
 
+        gen = self.config.generator
         overrides = [f"model.path={generator}", f"data.corpus={problems_file}", "rollout.kind=rerank",
                      f"rollout.reward_model={reranker}", f"run.output_dir={output_dir}",
                      f"run.steps={self.config.align.steps}", f"run.seed={seed}", "run.eval_every=0"]
+        if gen.prompt_style == "documentation":  # align on the requests the generator is sampled with
+            overrides += ["rollout.problem_prompt=documentation", "rollout.give_signature=true",
+                          f"rollout.prefill_signature={str(gen.prefill_signature).lower()}"]
         result = train(load_config(self.config.align.config, overrides), resume=(output_dir / "metrics.jsonl").exists())
         if result.final_model is None:
             raise UserError(f"alignment run {output_dir} stopped before its last step; rerun to continue it")

@@ -34,7 +34,7 @@ def label_samples(
 def sample_candidates(
     backend, benchmark: Benchmark, problems: Sequence[Problem], *, n: int, temperature: float, top_p: float = 1.0,
     max_new_tokens: int = 512, batch_size: int = 8, seed: int = 0, prompt_style: str = "completion", tokenizer=None,
-    workers: int = 1, timeout_s: float | None = None, unsafe_no_isolation: bool = False, show_progress: bool = True,
+    prefill_signature: bool = False, workers: int = 1, timeout_s: float | None = None, unsafe_no_isolation: bool = False, show_progress: bool = True,
 ) -> list[dict]:
     """``n`` labelled candidates per problem drawn from ``backend``, grouped by problem."""
     from batcoder.eval.sampling import generate_samples
@@ -42,7 +42,7 @@ def sample_candidates(
     samples = generate_samples(
         backend, benchmark, problems, prompt_style=prompt_style, tokenizer=tokenizer, n=n,
         max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=batch_size, seed=seed,
-        show_progress=show_progress,
+        show_progress=show_progress, prefill_signature=prefill_signature,
     )
     return label_samples(benchmark, samples, workers=workers, timeout_s=timeout_s,
                          unsafe_no_isolation=unsafe_no_isolation, show_progress=show_progress)

@@ -3,10 +3,14 @@ problems and a trained reranker scores them.
 
 Items are the problems of ``data.corpus``, a labelled candidates file (``batcoder rerank sample``;
 each problem once, with its prompt, language and stop sequences; held-out: ``data.eval_corpus``).
-Per problem ``rollout.docs_per_function`` (K) completions of its prompt are sampled (at most
-``rollout.max_code_tokens`` tokens, the problem's stop sequences); each completion's reward is the
+Per problem ``rollout.docs_per_function`` (K) solutions are sampled (at most
+``rollout.max_code_tokens`` tokens): with ``rollout.problem_prompt: completion`` continuations of its
+prompt (the problem's stop sequences), with ``documentation`` replies to the doc->code request for the
+problem's documentation (``rollout.prefill_signature`` opening them with the signature), as
+``batcoder evaluate --prompt-style documentation`` samples them. Each solution's reward is the
 reranker's score of (prompt, completion) (:mod:`batcoder.rerank.model`, loaded from
-``rollout.reward_model``). Nothing is executed: the reranker stands in for the tests, which is what
+``rollout.reward_model``) -- a reply is scored as the completion it runs as, the form the reranker
+was trained on. Nothing is executed: the reranker stands in for the tests, which is what
 lets alignment reward-hack it and what hard-negative mining then repairs
 (:mod:`batcoder.rerank.iterate`).
 """
@@ -29,14 +33,22 @@ class ProblemItem:
     prompt: str
     language: str
     stop: tuple[str, ...]
+    documentation: str | None = None
+    signature: str | None = None
 
 
-def load_problem_items(path: str, limit: int | None) -> list[ProblemItem]:
+def load_problem_items(path: str, limit: int | None, *, need_documentation: bool = False) -> list[ProblemItem]:
     """One item per task id of a candidates file, in first-seen order."""
     from batcoder.rerank.candidates import group_by_problem, read_candidates
 
-    items = [ProblemItem(task_id, rows[0]["prompt"], rows[0]["language"], tuple(rows[0].get("stop") or ()))
+    items = [ProblemItem(task_id, rows[0]["prompt"], rows[0]["language"], tuple(rows[0].get("stop") or ()),
+                         rows[0].get("documentation"), rows[0].get("signature"))
              for task_id, rows in group_by_problem(read_candidates(path)).items()]
+    if need_documentation:
+        missing = [item.task_id for item in items if not isinstance(item.documentation, str)]
+        if missing:
+            raise UserError(f"{path}: problem {missing[0]} has no documentation (rollout.problem_prompt: documentation "
+                            "needs candidates of problems that have one, e.g. the code world's)")
     return items[:limit]
 
 
@@ -59,21 +71,35 @@ class RerankRollout(Rollout):
 
     @classmethod
     def load_items(cls, config, *, held_out: bool = False) -> tuple[list[ProblemItem], int]:
+        need_documentation = config.rollout.problem_prompt == "documentation"
         if held_out:
             if config.data.eval_corpus is None:
                 return [], 0
-            return load_problem_items(config.data.eval_corpus, config.data.eval_functions), 0
-        return load_problem_items(config.data.corpus, config.data.max_functions), 0
+            return load_problem_items(config.data.eval_corpus, config.data.eval_functions, need_documentation=need_documentation), 0
+        return load_problem_items(config.data.corpus, config.data.max_functions, need_documentation=need_documentation), 0
+
+    def request(self, item: ProblemItem) -> tuple[str, str, tuple[str, ...]]:
+        """The prompt the generator sees for ``item``, its reply's prefilled start and the stop sequences."""
+        from batcoder.eval.sampling import documentation_request
+
+        if self.config.rollout.problem_prompt == "completion":
+            return item.prompt, "", item.stop
+        prompt, reply_start = documentation_request(self.tokenizer, item.prompt, item.language, item.documentation,
+                                                    item.signature, self.config.rollout.prefill_signature)
+        return prompt, reply_start, ()  # a reply ends where the model ends it
 
     def run(self, items: list[ProblemItem], group_ids: list[int], seed: int) -> tuple[list[Trajectory], RolloutStats]:
+        from batcoder.eval.sampling import completion_of_reply
+
         settings, stats = self.config.rollout, RolloutStats()
+        requests = [self.request(item) for item in items]
         trajectories: list[Trajectory] = []
         start = time.perf_counter()
         # One generate call per set of stop sequences (benchmarks may differ per problem).
-        for stop in dict.fromkeys(item.stop for item in items):
-            chosen = [index for index, item in enumerate(items) if item.stop == stop]
+        for stop in dict.fromkeys(stop for _, _, stop in requests):
+            chosen = [index for index, request in enumerate(requests) if request[2] == stop]
             outputs = self.backend.generate(
-                [items[index].prompt for index in chosen], n=settings.docs_per_function, max_new_tokens=settings.max_code_tokens,
+                [requests[index][0] for index in chosen], n=settings.docs_per_function, max_new_tokens=settings.max_code_tokens,
                 temperature=settings.temperature, top_p=settings.top_p, stop=stop, seed=seed,
             )
             for index, completions in zip(chosen, outputs):
@@ -85,8 +111,15 @@ class RerankRollout(Rollout):
                 stats.generated_tokens += sum(len(c.completion_ids) for c in completions)
         stats.generation_s = time.perf_counter() - start
         start = time.perf_counter()
-        prompts = {group_ids[index]: item.prompt for index, item in enumerate(items)}
-        scores = self.reranker.score([(prompts[t.group_id], t.text) for t in trajectories])
+        by_group = {group_ids[index]: (item, requests[index][1]) for index, item in enumerate(items)}
+
+        def candidate(trajectory: Trajectory) -> tuple[str, str]:
+            item, reply_start = by_group[trajectory.group_id]
+            if settings.problem_prompt == "completion":
+                return item.prompt, trajectory.text
+            return item.prompt, completion_of_reply(item.prompt, item.language, reply_start + trajectory.text)
+
+        scores = self.reranker.score([candidate(t) for t in trajectories])
         for trajectory, score in zip(trajectories, scores):
             trajectory.reward = score
         stats.reward_s = time.perf_counter() - start
