@@ -41,8 +41,11 @@ def test_every_arm_runs_and_is_reported(smoke_run):
             assert [json.loads(line)["step"] for line in metrics] == [0, 1, 2]
     trained = yaml.safe_load((smoke_run / "arms" / "stage1-frozen" / "seed-0" / "train-config.yaml").read_text())
     assert trained["rl"]["train_stages"] == "doc2code" and trained["data"]["language"] == "ruby"
-    exec_config = yaml.safe_load((smoke_run / "arms" / "exec" / "seed-0" / "train-config.yaml").read_text())
-    assert exec_config["rollout"]["similarity_metric"] == "exec"
+    assert trained["rollout"]["similarity_metric"] == "cssg"
+    metrics = {arm: yaml.safe_load((smoke_run / "arms" / arm / "seed-0" / "train-config.yaml").read_text())["rollout"]["similarity_metric"]
+               for arm in ARMS if ARMS[arm].kind == "rl"}
+    assert metrics == {"batcoder": "cssg", "stage1-frozen": "cssg", "codebleu": "codebleu", "exact": "exact",
+                       "exec": "exec", "cssg+exec": "cssg+exec"}  # each arm trains with the reward it names
     samples = (smoke_run / "arms" / "batcoder" / "seed-0" / "eval" / "step-0002-ruby.jsonl").read_text().splitlines()
     assert len(samples) == 3 * 2  # problems x samples, every sample with its verdict
     assert all("passed" in json.loads(line) for line in samples)

@@ -23,8 +23,10 @@ ARMS: dict[str, Arm] = {
     for arm in (
         Arm("base", "base", "the pretrained model, no training"),
         Arm("sft", "sft", "SFT on synthetic pairs: the base documents the RL corpus itself, then trains on them"),
-        Arm("batcoder", "rl", "BatCoder, both stages trained, CSSG reward"),
-        Arm("stage1-frozen", "rl", "BatCoder, stage 1 (code→doc) frozen", {"rl.train_stages": "doc2code"}),
+        # The paper's reward is CSSG; the trainer's default metric is not, so these arms name it.
+        Arm("batcoder", "rl", "BatCoder, both stages trained, CSSG reward", {"rollout.similarity_metric": "cssg"}),
+        Arm("stage1-frozen", "rl", "BatCoder, stage 1 (code→doc) frozen, CSSG reward",
+            {"rl.train_stages": "doc2code", "rollout.similarity_metric": "cssg"}),
         Arm("codebleu", "rl", "BatCoder with CodeBLEU as S", {"rollout.similarity_metric": "codebleu"}),
         Arm("exact", "rl", "BatCoder with exact match as S", {"rollout.similarity_metric": "exact"}),
         Arm("exec", "rl", "BatCoder with execution equivalence as S", {"rollout.similarity_metric": "exec"}),
