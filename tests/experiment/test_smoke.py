@@ -41,7 +41,6 @@ def test_every_arm_runs_and_is_reported(smoke_run):
             assert [json.loads(line)["step"] for line in metrics] == [0, 1, 2]
     trained = yaml.safe_load((smoke_run / "arms" / "stage1-frozen" / "seed-0" / "train-config.yaml").read_text())
     assert trained["rl"]["train_stages"] == "doc2code" and trained["data"]["language"] == "ruby"
-    assert trained["rollout"]["similarity_metric"] == "cssg"
     metrics = {arm: yaml.safe_load((smoke_run / "arms" / arm / "seed-0" / "train-config.yaml").read_text())["rollout"]["similarity_metric"]
                for arm in ARMS if ARMS[arm].kind == "rl"}
     assert metrics == {"batcoder": "cssg", "stage1-frozen": "cssg", "codebleu": "codebleu", "exact": "exact",

@@ -96,6 +96,11 @@ def _documentation_prompt(tokenizer, problem: Problem, prefill_signature: bool) 
                                  problem.extra.get("signature"), prefill_signature)
 
 
+def first_undocumented(problems: Sequence[Problem]) -> str | None:
+    """The task id of the first problem without documentation (the documentation style needs one), or None."""
+    return next((problem.task_id for problem in problems if not isinstance(problem.extra.get("documentation"), str)), None)
+
+
 def documentation_request(
     tokenizer, problem_prompt: str, language: str, documentation: str, signature: str | None = None,
     prefill_signature: bool = False,

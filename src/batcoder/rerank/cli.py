@@ -101,9 +101,12 @@ def run_sample(args) -> int:
         raise UserError("--prefill-signature needs --prompt-style documentation")
     prepare_output(args.output, "rerank sample", inputs=[args.data, args.samples, args.model], overwrite=args.overwrite)
     benchmark, problems = load_problems(args.benchmark, args.data, args.split, args.limit)
-    undocumented = [problem.task_id for problem in problems if not isinstance(problem.extra.get("documentation"), str)]
-    if args.samples is None and args.prompt_style == "documentation" and undocumented:
-        raise UserError(f"--prompt-style documentation: problem {undocumented[0]} of {args.benchmark} has no documentation")
+    if args.samples is None and args.prompt_style == "documentation":
+        from batcoder.eval.sampling import first_undocumented
+
+        undocumented = first_undocumented(problems)
+        if undocumented is not None:
+            raise UserError(f"--prompt-style documentation: problem {undocumented} of {args.benchmark} has no documentation")
     try:
         if args.samples is not None:
             if not args.samples.is_file():

@@ -123,10 +123,12 @@ class Loop:
         self.eval_benchmark, self.eval_problems = load_problems(
             problems.eval_benchmark, _path(problems.eval_data), problems.eval_split, problems.eval_limit)
         if config.generator.prompt_style == "documentation":
+            from batcoder.eval.sampling import first_undocumented
+
             for spec, chosen in ((problems.benchmark, self.problems), (problems.eval_benchmark, self.eval_problems)):
-                undocumented = [problem.task_id for problem in chosen if not isinstance(problem.extra.get("documentation"), str)]
-                if undocumented:
-                    raise UserError(f"config key 'generator.prompt_style': documentation, but problem {undocumented[0]} "
+                undocumented = first_undocumented(chosen)
+                if undocumented is not None:
+                    raise UserError(f"config key 'generator.prompt_style': documentation, but problem {undocumented} "
                                     f"of {spec} has no documentation")
         shared = {problem.prompt for problem in self.problems} & {problem.prompt for problem in self.eval_problems}
         if shared:

@@ -34,7 +34,8 @@ def label_samples(
 def sample_candidates(
     backend, benchmark: Benchmark, problems: Sequence[Problem], *, n: int, temperature: float, top_p: float = 1.0,
     max_new_tokens: int = 512, batch_size: int = 8, seed: int = 0, prompt_style: str = "completion", tokenizer=None,
-    prefill_signature: bool = False, workers: int = 1, timeout_s: float | None = None, unsafe_no_isolation: bool = False, show_progress: bool = True,
+    prefill_signature: bool = False, workers: int = 1, timeout_s: float | None = None, unsafe_no_isolation: bool = False,
+    show_progress: bool = True,
 ) -> list[dict]:
     """``n`` labelled candidates per problem drawn from ``backend``, grouped by problem."""
     from batcoder.eval.sampling import generate_samples
