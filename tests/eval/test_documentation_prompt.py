@@ -65,7 +65,9 @@ def test_a_problem_without_documentation_is_a_clear_error():
 class BodyBackend(ReplyBackend):
     def generate(self, prompts, *, n, max_new_tokens, temperature, top_p, stop, seed):
         self.prompts.extend(prompts)
-        return [[Completion(f"{self.replies.pop(0)}\n```", [], [], "stop")] for _ in prompts]
+        outputs = [[Completion(f"{self.replies.pop(0)}\n```", [], [], "stop")] for _ in prompts]
+        self.returned = [completion for (completion,) in outputs]
+        return outputs
 
 
 @pytest.mark.parametrize("language", ["python", "ruby", "go"])
@@ -81,6 +83,8 @@ def test_a_prefilled_signature_needs_only_the_body(world_dir, language):
     unfilled = render_prompt(PlainTokenizer(), doc_to_code_messages(problems[0].extra["documentation"], language, header))
     assert backend.prompts[0] == unfilled + code_reply_start(language, header)
     assert samples[0]["response"].startswith(code_reply_start(language, header))
+    assert [(s["request"], s["reply"]) for s in samples] == [
+        (prompt, reply.text) for prompt, reply in zip(backend.prompts, backend.returned)]  # what logprob scores
     rows = run_samples(benchmark, [Sample(s, s["task_id"], s["completion"]) for s in samples], workers=1, timeout_s=20, show_progress=False)
     assert [row["passed"] for row in rows] == [True] * 3, [row["result"] for row in rows]
 

@@ -79,6 +79,19 @@ def test_mean_log_probs_match_a_direct_computation_and_ignore_padding(tiny_lm):
     assert mean_log_probs(model, tokenizer, pairs, batch_size=1) == pytest.approx(batched, abs=1e-4)
 
 
+def test_logprob_scores_what_the_generator_wrote_given_what_it_was_asked(tiny_lm):
+    from batcoder.models import load_model
+    from batcoder.rerank.select import logprob_scorer
+
+    model, tokenizer = load_model(tiny_lm, device="cpu", dtype="float32")
+    completion_style = Candidate("def f(x):\n", "    return x\n", "python", True)
+    documentation_style = Candidate("def f(x):\n", "    return x\n", "python", True,
+                                    request="Write f.\n```python\ndef f(x):\n", reply="    return x\n```")
+    scores = logprob_scorer(model, tokenizer)([[completion_style, documentation_style]])[0]
+    expected = mean_log_probs(model, tokenizer, [("def f(x):\n", "    return x\n"), ("Write f.\n```python\ndef f(x):\n", "    return x\n```")])
+    assert scores == pytest.approx(expected, abs=1e-5) and scores[0] != pytest.approx(scores[1], abs=1e-3)
+
+
 class EchoBackend:
     """Documents code it likes by quoting it, the rest as nonsense; writes documentation back as code."""
 

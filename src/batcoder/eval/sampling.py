@@ -5,7 +5,8 @@
   for base models);
 * ``chat``: the prompt inside a chat request (:func:`batcoder.prompts.complete_code_messages`, the
   model's chat template), the code block of the reply turned into a completion by the benchmark
-  (:meth:`batcoder.eval.base.Benchmark.completion_from_solution`); the reply is kept as ``response``;
+  (:meth:`batcoder.eval.base.Benchmark.completion_from_solution`); the reply is kept as ``response``,
+  the engine's exact prompt and output as ``request`` and ``reply``;
 * ``documentation``: the RL's doc->code request (:func:`batcoder.prompts.doc_to_code_messages`) for the
   problem's documentation (``problem.extra["documentation"]``, benchmarks that have one) and signature,
   the reply assembled as for ``chat``: code written from documentation, the skill BatCoder trains.
@@ -70,9 +71,9 @@ def generate_samples(
                     stop=stop,
                     seed=seed,
                 )
-                for problem, (_, reply_start), completions in zip(group, prompts, outputs):
+                for problem, (request, reply_start), completions in zip(group, prompts, outputs):
                     if chat:
-                        samples = [_chat_sample(benchmark, problem, c, reply_start) for c in completions]
+                        samples = [_chat_sample(benchmark, problem, c, request, reply_start) for c in completions]
                     else:
                         samples = [{"task_id": problem.task_id, "completion": c.text, "finish_reason": c.finish_reason} for c in completions]
                     by_problem[problem.task_id].extend(samples)
@@ -130,7 +131,7 @@ def completion_of_reply(problem_prompt: str, language: str, reply: str) -> str:
         return solution
 
 
-def _chat_sample(benchmark: Benchmark, problem: Problem, completion, reply_start: str = "") -> dict:
+def _chat_sample(benchmark: Benchmark, problem: Problem, completion, request: str, reply_start: str = "") -> dict:
     from batcoder.prompts import extract_code
 
     solution = extract_code(reply_start + completion.text, problem.language)
@@ -142,6 +143,9 @@ def _chat_sample(benchmark: Benchmark, problem: Problem, completion, reply_start
         "task_id": problem.task_id,
         "completion": program_completion,
         "response": reply_start + completion.text,
+        # what the engine was given and what it wrote: the text the logprob selector scores
+        "request": request,
+        "reply": completion.text,
         "finish_reason": completion.finish_reason,
     }
 

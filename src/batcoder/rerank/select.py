@@ -3,8 +3,9 @@
 Selectors (``batcoder evaluate --select S``, repeatable):
 
 * ``reranker:PATH``: the trained reranker's score (:mod:`batcoder.rerank.model`);
-* ``logprob``: the generator's mean token log-probability of the completion given the prompt,
-  computed with one forward pass (engines need not return log-probs);
+* ``logprob``: the generator's mean token log-probability of what it wrote given what it was asked
+  (the completion after the prompt; for chat and documentation-style samples, the reply after the
+  request), computed with one forward pass (engines need not return log-probs);
 * ``random``: a uniformly random candidate (seeded);
 * ``roundtrip``: test-free, from BatCoder's own machinery. The generator documents each candidate
   (:func:`batcoder.prompts.code_to_doc_messages`, greedy), writes code back from that documentation
@@ -39,6 +40,12 @@ class Candidate:
     completion: str  # what the generator wrote after it
     language: str
     passed: bool  # only the oracle looks at this
+    request: str | None = None  # chat / documentation style: the generator's exact prompt ...
+    reply: str | None = None  # ... and its exact output (the completion was assembled from it)
+
+    def generated(self) -> tuple[str, str]:
+        """``(what the generator was given, what it wrote)``."""
+        return (self.request, self.reply) if self.request is not None and self.reply is not None else (self.prompt, self.completion)
 
 
 Scorer = Callable[[Sequence[Sequence[Candidate]]], list[list[float]]]
@@ -114,7 +121,7 @@ def mean_log_probs(model, tokenizer, pairs: Sequence[tuple[str, str]], batch_siz
 
 def logprob_scorer(model, tokenizer) -> Scorer:
     def scores(groups):
-        return _regroup(mean_log_probs(model, tokenizer, [(c.prompt, c.completion) for g in groups for c in g]), groups)
+        return _regroup(mean_log_probs(model, tokenizer, [c.generated() for g in groups for c in g]), groups)
 
     return scores
 
@@ -236,8 +243,8 @@ def candidate_groups(rows: Sequence[dict]) -> list[list[Candidate]]:
     """Candidates per problem from labelled candidate rows (:mod:`batcoder.rerank.candidates`)."""
     from batcoder.rerank.candidates import group_by_problem
 
-    return [[Candidate(row["prompt"], row["completion"], row["language"], bool(row["passed"])) for row in group]
-            for group in group_by_problem(rows).values()]
+    return [[Candidate(row["prompt"], row["completion"], row["language"], bool(row["passed"]), row.get("request"), row.get("reply"))
+             for row in group] for group in group_by_problem(rows).values()]
 
 
 def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], list[list[Candidate]]]:
@@ -247,7 +254,8 @@ def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], lis
     problems = benchmark.problems()
     grouped = group_by_problem(rows)
     groups = [
-        [Candidate(problems[task_id].prompt, row["completion"], problems[task_id].language, bool(row["passed"])) for row in group]
+        [Candidate(problems[task_id].prompt, row["completion"], problems[task_id].language, bool(row["passed"]),
+                   row.get("request"), row.get("reply")) for row in group]
         for task_id, group in grouped.items()
     ]
     return list(grouped), groups
