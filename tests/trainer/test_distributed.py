@@ -118,3 +118,54 @@ def test_two_process_run_completes_resumes_and_writes_one_set_of_metrics(tmp_pat
 
     with pytest.raises(UserError, match="trained by 2 process"):  # resume is exact only for the same process count
         train(load_config(config, ["run.steps=4"]), resume=True)
+
+
+def _rerank_candidates(path: Path) -> Path:
+    """Six problems, each with two passing and two failing candidates."""
+    rows = []
+    for index in range(6):
+        prompt = f"def f{index}(x):\n"
+        for body, passed in ((f"    return x + {index}\n", True), (f"    y = x + {index}\n    return y\n", True),
+                             (f"    return x - {index}\n", False), ("    return None\n", False)):
+            rows.append({"task_id": str(index), "prompt": prompt, "completion": body, "language": "python", "passed": passed,
+                         "result": "passed" if passed else "failed: AssertionError", "failure": None if passed else "wrong_answer"})
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def _reranker_parameters(model_dir: Path) -> dict:
+    from batcoder.rerank.model import load_reranker
+
+    return {name: value.detach().clone() for name, value in load_reranker(model_dir, device="cpu").state_dict().items()}
+
+
+@pytest.mark.slow
+def test_reranker_on_two_processes_equals_one_and_resumes_with_one(tmp_path, tiny_model):
+    """2 steps on 2 ranks, resumed for a third step in one process, give the weights of 3 steps in one
+    process: the step batch depends on the step alone and each rank's share is weighted into the
+    whole batch's gradient. Rank 0 alone writes the metrics."""
+    from batcoder.rerank.config import load_rerank_config
+    from batcoder.rerank.train import train_reranker
+
+    candidates = _rerank_candidates(tmp_path / "candidates.jsonl")
+    settings = [f"model.base={tiny_model}", "model.device=cpu", "model.max_length=64", f"data.candidates={candidates}",
+                "data.eval_fraction=0.3", "train.pairs_per_step=4", "train.lr=5e-3", "train.pointwise_weight=0.5",
+                "train.pointwise_per_step=4", "run.eval_every=0", "run.checkpoint_every=1", "run.tensorboard=false",
+                "run.threads=1", "run.collective_timeout_s=120"]
+    two = subprocess.run([sys.executable, "-m", "batcoder", "rerank", "train", "--num-processes", "2", *settings,
+                          "train.steps=2", f"run.output_dir={tmp_path / 'two'}"],
+                         env=_environment(), capture_output=True, text=True, timeout=600)
+    assert two.returncode == 0, two.stdout[-2000:] + two.stderr[-3000:]
+    assert two.stdout.count("reranker written to") == 1  # rank 0 reports
+    assert json.loads((tmp_path / "two" / "summary.json").read_text())["processes"] == 2
+    train_reranker(load_rerank_config(None, [*settings, "train.steps=3", f"run.output_dir={tmp_path / 'two'}"]),
+                   resume=True, progress=False)
+    train_reranker(load_rerank_config(None, [*settings, "train.steps=3", f"run.output_dir={tmp_path / 'one'}"]), progress=False)
+
+    assert [r["step"] for r in read_metrics(tmp_path / "two" / "metrics.jsonl")] == [0, 1, 2, 3]
+    one_metrics = read_metrics(tmp_path / "one" / "metrics.jsonl")
+    for record, reference in zip(read_metrics(tmp_path / "two" / "metrics.jsonl")[1:], one_metrics[1:]):
+        assert record["train/loss"] == pytest.approx(reference["train/loss"], abs=1e-4)  # both ranks' shares summed
+        # AdamW hides a gradient off by a constant factor; the norm before clipping does not
+        assert record["train/grad_norm"] == pytest.approx(reference["train/grad_norm"], rel=1e-3)
+    _assert_same_parameters(_reranker_parameters(tmp_path / "one" / "model"), _reranker_parameters(tmp_path / "two" / "model"), atol=1e-4)

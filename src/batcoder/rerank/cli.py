@@ -43,6 +43,9 @@ def register(subparsers) -> None:
     train.add_argument("--config", type=Path, help="YAML config (defaults for every key left out)")
     train.add_argument("--resume", action="store_true", help="continue the run in run.output_dir from its last checkpoint")
     train.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.steps=100 data.candidates=c.jsonl")
+    from batcoder.training.cli import add_launch_flags
+
+    add_launch_flags(train)
     train.set_defaults(func=run_train)
 
     iterate = commands.add_parser(
@@ -145,9 +148,17 @@ def run_sample(args) -> int:
 def run_train(args) -> int:
     from batcoder.rerank.config import load_rerank_config
     from batcoder.rerank.train import train_reranker
+    from batcoder.training.cli import relaunched
 
+    command = ["rerank", "train", *(["--config", str(args.config)] if args.config else []),
+               *(["--resume"] if args.resume else []), *args.overrides]
+    status = relaunched(args, command, lambda: load_rerank_config(args.config, args.overrides))
+    if status is not None:
+        return status
     config = load_rerank_config(args.config, args.overrides)
     summary = train_reranker(config, resume=args.resume)
+    if summary is None:  # not rank 0 of several processes: rank 0 reports
+        return 0
     shown = ", ".join(f"{key.removeprefix('eval/')} {value:.3f}" for key, value in summary.items()
                       if key.startswith("eval/") and isinstance(value, float))
     print(f"reranker written to {Path(config.run.output_dir) / 'model'}; held-out: {shown or 'no held-out problems'}")

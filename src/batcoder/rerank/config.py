@@ -55,6 +55,7 @@ class RerankRunConfig:
     tensorboard: bool = setting(True, "write TensorBoard logs to <output_dir>/tensorboard")
     score_batch_size: int = setting(16, "candidates per forward pass when scoring", check="positive")
     threads: int | None = setting(None, "torch CPU threads; None keeps torch's default", check="positive")
+    collective_timeout_s: float = setting(1800.0, "with several processes: a rank waiting this long on another (failed or stuck) ends the run with an error", check="positive")
 
 
 @dataclass

@@ -6,6 +6,12 @@ Run directory (``run.output_dir``): ``config.yaml``, ``metrics.jsonl`` (+ Tensor
 reranker, HF format) and ``summary.json`` (the final held-out metrics). Each step's pairs are drawn
 from ``(run.seed, step)`` alone, so a resumed run trains on exactly the pairs the uninterrupted run
 would have.
+
+Under ``accelerate launch`` (``batcoder rerank train --num-processes N``) every rank draws the same
+step batch and computes the loss of its share (pairs r, r + N, ...), weighted so that the gradient
+DDP averages is the whole batch's: the update equals one process's, and since the batch depends on
+the step alone, a run resumes with any number of processes. Rank 0 evaluates and writes the metrics,
+checkpoints and the model.
 """
 
 from __future__ import annotations
@@ -97,28 +103,34 @@ def step_batch(data: TrainingData, config: RerankTrainConfig, step: int) -> tupl
 
 
 def batch_loss(reranker: Reranker, data: TrainingData, pairs: Sequence[tuple[int, int]], points: Sequence[int],
-               pointwise_weight: float) -> tuple[torch.Tensor, dict[str, float]]:
+               pointwise_weight: float, *, step_pairs: int | None = None, step_points: int | None = None,
+               forward=None) -> tuple[torch.Tensor, dict[str, float]]:
+    """The loss of ``pairs`` and ``points``, a share of a step batch of ``step_pairs`` pairs and
+    ``step_points`` pointwise rows (default: all of it), weighted by that share: the shares' losses
+    and logged values sum to the whole batch's. ``forward`` is the model to run (the DDP wrapper)."""
+    step_pairs, step_points = step_pairs or len(pairs), step_points or len(points)
     indices = [good for good, _ in pairs] + [bad for _, bad in pairs] + list(points)
     texts = [rerank_text(data.rows[index]["prompt"], data.rows[index]["completion"]) for index in indices]
-    scores = reranker(**reranker.encode(texts))
+    scores = (forward or reranker)(**reranker.encode(texts))
     loss = torch.zeros((), device=scores.device)
     logged: dict[str, float] = {}
     if pairs:
+        share = len(pairs) / step_pairs
         good, bad = scores[: len(pairs)], scores[len(pairs) : 2 * len(pairs)]
-        pair_loss = pairwise_loss(good, bad)
+        pair_loss = pairwise_loss(good, bad) * share
         loss = loss + pair_loss
         logged["train/pairwise_loss"] = pair_loss.item()
-        logged["train/pair_accuracy"] = (good > bad).float().mean().item()
+        logged["train/pair_accuracy"] = (good > bad).float().mean().item() * share
     if points:
         labels = torch.tensor([bool(data.rows[index]["passed"]) for index in points], device=scores.device)
-        point_loss = pointwise_loss(scores[2 * len(pairs) :], labels)
+        point_loss = pointwise_loss(scores[2 * len(pairs) :], labels) * (len(points) / step_points)
         loss = loss + pointwise_weight * point_loss
         logged["train/pointwise_loss"] = point_loss.item()
     logged["train/loss"] = loss.item()
     return loss, logged
 
 
-def _new_reranker(config: RerankTrainConfig) -> Reranker:
+def _new_reranker(config: RerankTrainConfig, device) -> Reranker:
     from batcoder.models.loading import LoraSettings
     from batcoder.rerank.model import create_reranker
 
@@ -126,30 +138,43 @@ def _new_reranker(config: RerankTrainConfig) -> Reranker:
     lora = LoraSettings(r=model.lora_rank, alpha=model.lora_alpha, dropout=model.lora_dropout) if model.lora_rank else None
     try:
         return create_reranker(model.base, head=model.head, max_length=model.max_length, lora=lora,
-                               device=model.device, seed=config.run.seed)
+                               device=device, seed=config.run.seed)
     except (OSError, ValueError) as error:
         from batcoder.errors import first_line
 
         raise UserError(f"config key 'model.base' ({model.base}): cannot load: {first_line(error)}") from None
 
 
-def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress: bool = True) -> dict:
-    """Train per ``config``; returns the final held-out metrics (also in ``summary.json``)."""
+def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress: bool = True) -> dict | None:
+    """Train per ``config``; returns the final held-out metrics (also in ``summary.json``); None on
+    the ranks other than 0 of a multi-process run."""
     from tqdm import tqdm
 
     from batcoder.data.jsonl import write_json
+    from batcoder.models.loading import resolve_device
     from batcoder.rl.checkpoints import load_latest_checkpoint, save_checkpoint
     from batcoder.rl.metrics import MetricsWriter
+    from batcoder.training.distributed import Processes
 
     run_dir = Path(config.run.output_dir)
     checkpoints = run_dir / "checkpoints"
+    device = resolve_device(config.model.device)
+    processes = Processes.start(cpu=device.type == "cpu", timeout_s=config.run.collective_timeout_s,
+                                micro_batch_size=config.train.pairs_per_step)
+    shares = {"train.pairs_per_step": config.train.pairs_per_step}
+    if config.train.pointwise_weight > 0:
+        shares["train.pointwise_per_step"] = config.train.pointwise_per_step
+    for key, value in shares.items():
+        if value < processes.world_size:
+            raise UserError(f"config key '{key}': {value} is fewer than the {processes.world_size} processes; raise it")
     state = load_latest_checkpoint(checkpoints) if resume else None
     if not resume and (run_dir / "metrics.jsonl").exists():
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another run.output_dir")
+    processes.wait()  # every rank has looked before rank 0 writes
     if config.run.threads:
         torch.set_num_threads(config.run.threads)
     data = split_data(config)
-    reranker = _new_reranker(config)
+    reranker = _new_reranker(config, processes.device(device))
     trainable = [parameter for parameter in reranker.parameters() if parameter.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.train.lr, weight_decay=config.train.weight_decay)
     warmup = config.train.warmup_steps
@@ -160,51 +185,65 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         start = state["step"]
-    run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(config, run_dir / "config.yaml")
+    policy, optimizer = processes.prepare(reranker, optimizer)
     counts = count_problems(group_by_problem(data.rows)).as_dict()
-    writer = MetricsWriter(run_dir, tensorboard=config.run.tensorboard, wandb_project=None, config={}, resume_step=start)
+    writer = None
+    if processes.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+        writer = MetricsWriter(run_dir, tensorboard=config.run.tensorboard, wandb_project=None, config={}, resume_step=start)
 
     def checkpoint(step: int) -> None:
-        trainable_state = {name: tensor for name, tensor in reranker.state_dict().items()
-                           if name in {n for n, p in reranker.named_parameters() if p.requires_grad}}
-        save_checkpoint(checkpoints, step, {"step": step, "trainable": trainable_state, "optimizer": optimizer.state_dict(),
-                                            "scheduler": scheduler.state_dict()}, config.run.keep_last)
+        if processes.is_main:
+            trainable_state = {name: tensor for name, tensor in reranker.state_dict().items()
+                               if name in {n for n, p in reranker.named_parameters() if p.requires_grad}}
+            save_checkpoint(checkpoints, step, {"step": step, "trainable": trainable_state, "optimizer": optimizer.state_dict(),
+                                                "scheduler": scheduler.state_dict(), "processes": processes.world_size},
+                            config.run.keep_last)
+        processes.wait()
 
-    if start == 0:
+    if start == 0 and writer is not None:
         writer.log(0, {**evaluate_reranker(reranker, data.held_out, config.run.score_batch_size),
                        "data/train_pairs": len(data.pairs), "data/train_candidates": len(data.rows),
                        "data/mixed_problems": counts["mixed"]})
     reranker.train()
     bar = tqdm(range(start, config.train.steps), initial=start, total=config.train.steps, desc="reranker",
-               disable=not progress, dynamic_ncols=True)
+               disable=not progress or not processes.is_main, dynamic_ncols=True)
     try:
         for step in bar:
             began = time.perf_counter()
             pairs, points = step_batch(data, config, step)
-            loss, metrics = batch_loss(reranker, data, pairs, points, config.train.pointwise_weight)
+            loss, metrics = batch_loss(reranker, data, processes.my_share(pairs), processes.my_share(points),
+                                       config.train.pointwise_weight, step_pairs=len(pairs), step_points=len(points),
+                                       forward=policy)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            processes.backward(loss * processes.world_size)  # DDP averages the shares' gradients: sum them
+            metrics = {key: processes.sum(value) for key, value in metrics.items()}
             if config.train.grad_clip > 0:
-                metrics["train/grad_norm"] = float(torch.nn.utils.clip_grad_norm_(trainable, config.train.grad_clip))
+                metrics["train/grad_norm"] = float(processes.clip_grad_norm_(trainable, config.train.grad_clip))
             optimizer.step()
             scheduler.step()
             metrics.update({"train/lr": scheduler.get_last_lr()[0], "time/step_s": time.perf_counter() - began})
             done = step + 1
-            if done == config.train.steps or (config.run.eval_every and done % config.run.eval_every == 0):
-                metrics.update(evaluate_reranker(reranker, data.held_out, config.run.score_batch_size))
-                reranker.train()
-            writer.log(done, metrics)
+            if writer is not None:
+                if done == config.train.steps or (config.run.eval_every and done % config.run.eval_every == 0):
+                    metrics.update(evaluate_reranker(reranker, data.held_out, config.run.score_batch_size))
+                    reranker.train()
+                writer.log(done, metrics)
             bar.set_postfix(loss=f"{metrics['train/loss']:.3f}")
             if done == config.train.steps or (config.run.checkpoint_every and done % config.run.checkpoint_every == 0):
                 checkpoint(done)
     finally:
         bar.close()
-        writer.close()
+        if writer is not None:
+            writer.close()
+    if not processes.is_main:
+        return None
     reranker.eval()
     reranker.save(run_dir / "model")
     final = evaluate_reranker(reranker, data.held_out, config.run.score_batch_size)
-    summary = {"train": counts, "held_out_problems": len(data.held_out), "train_pairs": len(data.pairs), **final}
+    summary = {"train": counts, "held_out_problems": len(data.held_out), "train_pairs": len(data.pairs),
+               "processes": processes.world_size, **final}
     write_json(run_dir / "summary.json", summary)
     return summary
 
