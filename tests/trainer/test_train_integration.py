@@ -13,6 +13,7 @@ import torch
 
 from batcoder.cli import main as cli_main
 from batcoder.config import load_config
+from batcoder.errors import UserError
 from batcoder.rl.metrics import read_metrics
 from batcoder.training import train
 
@@ -133,3 +134,25 @@ def test_lora_kl_grpo_and_the_stage_one_frozen_ablation(tmp_path, warm_model, sm
         assert record["trajectories_trained"] == record.get("reward/doc2code/n", 0)
         assert record["kl"] >= 0.0
     assert (run_dir / "final-model" / "config.json").is_file()  # LoRA merged into a plain HF model
+
+
+def test_a_sharded_optimizer_state_is_checkpointed_per_rank_and_resumed_exactly(tmp_path, warm_model, small_corpus, monkeypatch):
+    """FSDP / ZeRO keep each rank's part of the optimizer state: each rank writes its part into the
+    checkpoint and loads it on resume (one process posing as a sharded run; no GPU needed)."""
+    from batcoder.training.distributed import Processes
+
+    monkeypatch.setattr(Processes, "shards_optimizer", property(lambda self: True))
+    whole = train(_config(warm_model, small_corpus, tmp_path / "whole", "run.steps=2", "run.checkpoint_every=1"))
+    step_one = tmp_path / "whole" / "checkpoints" / "step-000001"
+    state = torch.load(step_one / "state.pt", weights_only=False)
+    assert state["optimizer"] is None and state["optimizer_shards"] == 1
+    assert torch.load(step_one / "optimizer-rank-00000.pt", weights_only=False)["state"]  # AdamW moments after a step
+
+    train(_config(warm_model, small_corpus, tmp_path / "parts", "run.steps=1"))
+    train(_config(warm_model, small_corpus, tmp_path / "parts", "run.steps=2"), resume=True)
+    after, resumed = _state(whole.final_model), _state(tmp_path / "parts" / "final-model")
+    assert all(torch.equal(after[name], resumed[name]) for name in after)
+
+    (tmp_path / "parts" / "checkpoints" / "step-000002" / "optimizer-rank-00000.pt").write_bytes(b"")
+    with pytest.raises(UserError, match="optimizer-rank-00000.pt: cannot load this rank's optimizer state"):
+        train(_config(warm_model, small_corpus, tmp_path / "parts", "run.steps=3"), resume=True)

@@ -66,6 +66,13 @@ def _fsync_directory(directory: Path) -> None:
 def save_checkpoint(directory: Path, step: int, state: dict, keep_last: int) -> Path:
     """Write ``state`` (torch-serialisable) as checkpoint ``step`` durably and atomically, keeping the
     newest ``keep_last`` checkpoints (this one included)."""
+    return commit_checkpoint(directory, stage_checkpoint(directory, step, keep_last), step, state, keep_last)
+
+
+def stage_checkpoint(directory: Path, step: int, keep_last: int) -> Path:
+    """A new temporary directory in ``directory`` for checkpoint ``step``'s files (the surplus old
+    checkpoints pruned first); files written there with :func:`write_durably` become part of it
+    (several processes may write theirs) when :func:`commit_checkpoint` renames it into place."""
     if keep_last < 1:
         raise ValueError(f"keep_last must be at least 1, got {keep_last}")
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,12 +81,22 @@ def save_checkpoint(directory: Path, step: int, state: dict, keep_last: int) -> 
     older = [path for path in list_checkpoints(directory) if path != target]
     for old in older[: max(len(older) - max(keep_last - 1, 1), 0)]:
         shutil.rmtree(old, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(target.name) + "tmp-", dir=directory))
+    return Path(tempfile.mkdtemp(prefix=temporary_prefix(target.name) + "tmp-", dir=directory))
+
+
+def write_durably(path: Path, value) -> None:
+    """``torch.save`` to ``path``, flushed to the disk."""
+    with open(path, "wb") as handle:
+        torch.save(value, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def commit_checkpoint(directory: Path, staging: Path, step: int, state: dict, keep_last: int) -> Path:
+    """Write ``state`` into ``staging`` and rename it into place as checkpoint ``step``."""
+    target = directory / f"step-{step:06d}"
     try:
-        with open(staging / "state.pt", "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_durably(staging / "state.pt", state)
         _fsync_directory(staging)
         replaced = None
         if target.exists():  # the same step saved again (a stop right after a periodic checkpoint)

@@ -68,6 +68,15 @@ class Processes:
     def uses_deepspeed(self) -> bool:
         return self.distributed and self.accelerator.distributed_type.name == "DEEPSPEED"
 
+    @property
+    def shards_optimizer(self) -> bool:
+        """Whether each rank holds only its part of the optimizer state (FSDP, DeepSpeed ZeRO >= 1):
+        then every rank checkpoints its own part."""
+        if not self.distributed:
+            return False
+        kind = self.accelerator.distributed_type.name
+        return kind == "FSDP" or (kind == "DEEPSPEED" and self.accelerator.state.deepspeed_plugin.zero_stage >= 1)
+
     def device(self, default):
         """The device this rank trains on (the launcher's per-rank GPU, else ``default``)."""
         return self.accelerator.device if self.distributed else default

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from batcoder.errors import UserError
+from batcoder.errors import UserError, first_line
 from batcoder.training.signals import StopRequest
 from batcoder.training.step import STEP_SEED_STRIDE, rl_step
 
@@ -82,6 +82,11 @@ def check_resumable(config, run_dir: Path) -> None:
         shown = "; ".join(f"{key}: {saved!r} in the run, {given!r} now" for key, saved, given in differences[:3])
         more = f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""
         raise UserError(f"--resume: the config differs from {config_path}: {shown}{more}; resume with the same config")
+
+
+def optimizer_shard_name(rank: int) -> str:
+    """The file of rank ``rank``'s part of a sharded optimizer state, in a checkpoint directory."""
+    return f"optimizer-rank-{rank:05d}.pt"
 
 
 def load_trainable_state(model, saved: dict, checkpoint: str) -> None:
@@ -172,36 +177,60 @@ class TrainingRun:
         self.pad_token_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
 
     def _resume(self) -> int:
+        import torch
+
         from batcoder.rl.checkpoints import list_checkpoints, load_latest_checkpoint, set_rng_state
 
         state = load_latest_checkpoint(self.checkpoint_dir)
         if state is None:
             return 0
-        load_trainable_state(self.model, state["model"], str(list_checkpoints(self.checkpoint_dir)[-1]))
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.cursor = DataCursor(len(self.items), self.config.run.seed, **state["cursor"])
+        checkpoint = list_checkpoints(self.checkpoint_dir)[-1]
         saved_processes = state.get("processes", 1)
         if saved_processes != self.processes.world_size:
             raise UserError(f"--resume: the run was trained by {saved_processes} process(es), this launch has "
                             f"{self.processes.world_size}; resume with --num-processes {saved_processes}")
+        load_trainable_state(self.model, state["model"], str(checkpoint))
+        if state.get("optimizer_shards"):  # FSDP / ZeRO: each rank wrote its part
+            shard = checkpoint / optimizer_shard_name(self.processes.rank)
+            try:
+                optimizer_state = torch.load(shard, map_location="cpu", weights_only=False)
+            except Exception as error:
+                raise UserError(f"--resume: {shard}: cannot load this rank's optimizer state ({first_line(error)})") from None
+            self.optimizer.load_state_dict(optimizer_state)
+        else:
+            self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.cursor = DataCursor(len(self.items), self.config.run.seed, **state["cursor"])
         set_rng_state(state["rng_per_rank"][self.processes.rank] if "rng_per_rank" in state else state["rng"])
         return state["step"]
 
     def checkpoint(self, step: int) -> Path:
-        """Rank 0 writes the checkpoint (with every rank's RNG state); the others wait for it."""
-        from batcoder.rl.checkpoints import rng_state, save_checkpoint
+        """Rank 0 writes the checkpoint (with every rank's RNG state); where the optimizer state is
+        sharded (FSDP, ZeRO) every rank writes its part into it first. The others wait for rank 0."""
+        from batcoder.rl.checkpoints import commit_checkpoint, rng_state, stage_checkpoint, write_durably
 
-        rng_per_rank = self.processes.all_ranks(rng_state())
+        processes, keep_last = self.processes, self.config.run.keep_last
+        rng_per_rank = processes.all_ranks(rng_state())
         path = self.checkpoint_dir / f"step-{step:06d}"
-        if self.processes.is_main:
-            trainable = {name for name, p in self.model.named_parameters() if p.requires_grad}
-            with self.processes.full_weights(self.policy):
-                weights = {k: v for k, v in self.model.state_dict().items() if k in trainable}
+        staging = None
+        if processes.is_main:
+            with disk_errors(self.checkpoint_dir, f"the step-{step} checkpoint"):
+                staging = stage_checkpoint(self.checkpoint_dir, step, keep_last)
+        sharded = processes.shards_optimizer
+        if sharded:
+            staging = Path(processes.all_ranks(str(staging))[0])
+            with disk_errors(self.checkpoint_dir, f"the step-{step} checkpoint"):
+                write_durably(staging / optimizer_shard_name(processes.rank), self.optimizer.state_dict())
+            processes.wait()
+        trainable = {name for name, p in self.model.named_parameters() if p.requires_grad}
+        with processes.full_weights(self.policy):  # entered by every rank: gathering shards is a collective
+            weights = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items() if k in trainable} if processes.is_main else None
+        if processes.is_main:
             state = {
                 "step": step,
                 "model": weights,
-                "optimizer": self.optimizer.state_dict(),
+                "optimizer": None if sharded else self.optimizer.state_dict(),
+                "optimizer_shards": processes.world_size if sharded else 0,
                 "scheduler": self.scheduler.state_dict(),
                 "cursor": self.cursor.state(),
                 "rng": rng_per_rank[0],
@@ -209,8 +238,8 @@ class TrainingRun:
                 "processes": self.processes.world_size,
             }
             with disk_errors(self.checkpoint_dir, f"the step-{step} checkpoint"):
-                path = save_checkpoint(self.checkpoint_dir, step, state, self.config.run.keep_last)
-        self.processes.wait()
+                path = commit_checkpoint(self.checkpoint_dir, staging, step, state, keep_last)
+        processes.wait()
         return path
 
     def evaluate(self, rollout) -> dict:
