@@ -11,7 +11,7 @@ def _overrides(tiny_lm, problems_file, held_out_problems_file, candidates_file, 
             f"problems.eval_data={held_out_problems_file}", "problems.eval_split=all", f"reranker.model.base={tiny_lm}",
             "reranker.model.max_length=64", "reranker.train.steps=3", "reranker.run.tensorboard=false",
             f"iterate.initial_candidates={candidates_file}", f"iterate.output_dir={output_dir}", "iterate.eval_candidates_per_problem=2",
-            "iterate.selectors=reranker,random,oracle,logprob", "iterate.workers=1", *extra]
+            "iterate.selectors=reranker,random,oracle,logprob,reranker+roundtrip", "iterate.workers=1", *extra]
 
 
 def test_round_zero_trains_a_reranker_evaluates_held_out_and_is_not_redone(tiny_lm, problems_file, held_out_problems_file,
@@ -22,7 +22,7 @@ def test_round_zero_trains_a_reranker_evaluates_held_out_and_is_not_redone(tiny_
     round_dir = tmp_path / "loop" / "round-0"
     assert (round_dir / "reranker" / "model" / "reranker.json").is_file()
     assert summary["training_candidates"] == 8 and summary["hard_negatives_found"] is None
-    assert set(summary["selectors"]) == {"reranker", "random", "oracle", "logprob"}
+    assert set(summary["selectors"]) == {"reranker", "random", "oracle", "logprob", "reranker+roundtrip"}
     assert summary["problems"] == 2 and summary["candidates_per_problem"] == {"min": 2, "max": 2}
     assert summary["generator_pass@1"] == summary["single_sample_pass@1"]
     eval_rows = [json.loads(line) for line in (round_dir / "eval_candidates.jsonl").read_text().splitlines()]

@@ -184,13 +184,15 @@ class Loop:
 
         rows = read_candidates(eval_file)
         groups = candidate_groups(rows)
-        names = [f"reranker:{reranker}" if name == "reranker" else name for name in self.config.iterate.selectors.split(",")]
+        names = ["+".join(f"reranker:{reranker}" if part == "reranker" else part for part in name.split("+"))
+                 for name in self.config.iterate.selectors.split(",")]
         generator_backend = None
         if any(part in ("logprob", "roundtrip") for name in names for part in name.split("+")):
             from batcoder.generation import load_generation_backend
 
             generator_backend = load_generation_backend(generator, self.config.generator.device, self.config.generator.batch_size)
-        report = select_best(groups, build_scorers(names, generator=generator_backend, device=self.config.reranker.model.device, seed=seed))
+        report = select_best(groups, build_scorers(names, generator=generator_backend, device=self.config.reranker.model.device,
+                                                   seed=seed, max_new_tokens=self.config.generator.max_new_tokens))
         report["selectors"] = {name.replace(f"reranker:{reranker}", "reranker"): value["pass@1"]
                                for name, value in report["selectors"].items()}
         held_out = evaluate_reranker(load_reranker(reranker, device=self.config.reranker.model.device), group_by_problem(rows))

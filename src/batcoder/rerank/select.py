@@ -201,8 +201,10 @@ def check_selectors(names: Sequence[str], model: str | None) -> None:
                 raise UserError(f"--select {part} scores with the generator: give --model")
 
 
-def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: int = 0) -> dict[str, Scorer]:
-    """Scorers for the ``--select`` names; ``generator`` is ``(backend, tokenizer)`` for logprob/roundtrip."""
+def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: int = 0,
+                  max_new_tokens: int | None = None) -> dict[str, Scorer]:
+    """Scorers for the ``--select`` names; ``generator`` is ``(backend, tokenizer)`` for logprob/roundtrip;
+    ``max_new_tokens`` (the candidates' own limit) bounds roundtrip's documentation and code."""
     from batcoder.rerank.model import load_reranker
 
     def one(part: str) -> Scorer:
@@ -213,7 +215,8 @@ def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: in
         if part == "logprob":
             return logprob_scorer(generator[0].model, generator[1])
         if part == "roundtrip":
-            return roundtrip_scorer(*generator, seed=seed)
+            limits = {} if max_new_tokens is None else {"max_doc_tokens": max_new_tokens, "max_code_tokens": max_new_tokens}
+            return roundtrip_scorer(*generator, seed=seed, **limits)
         return reranker_scorer(load_reranker(part.removeprefix("reranker:"), device=device))
 
     return {name: (combined_scorer(*map(one, name.split("+"))) if "+" in name else one(name)) for name in names}
@@ -275,7 +278,8 @@ def report_selection(args, benchmark) -> dict:
         from batcoder.generation import load_generation_backend
 
         generator = load_generation_backend(args.model, args.device, args.batch_size)
-    report = select_best(groups, build_scorers(args.select, generator=generator, device=args.device, seed=args.seed))
+    report = select_best(groups, build_scorers(args.select, generator=generator, device=args.device, seed=args.seed,
+                                                max_new_tokens=args.max_new_tokens))
     report.update(benchmark=benchmark.spec, task_ids=task_ids, seed=args.seed, results_file=str(args.output))
     path = summary_path(args.output).with_name(summary_path(args.output).name.replace(".summary.json", ".selection.json"))
     write_json(path, report)
