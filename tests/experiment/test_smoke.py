@@ -18,7 +18,8 @@ def smoke_run(tmp_path_factory):
     from batcoder.cli import main
 
     output = tmp_path_factory.mktemp("smoke") / "run"
-    assert main(["experiment", "--config", str(SMOKE), "--output-dir", str(output), "--models-dir", str(output / "models")]) == 0
+    assert main(["experiment", "--config", str(SMOKE), "--output-dir", str(output), "--models-dir", str(output / "models"),
+                 "--jobs", "2"]) == 0  # two runs at a time, each its own process (the rerun below: one process)
     return output
 
 
@@ -26,6 +27,7 @@ def smoke_run(tmp_path_factory):
 def test_every_arm_runs_and_is_reported(smoke_run):
     config = yaml.safe_load(SMOKE.read_text())
     assert set(config["arms"]) == set(ARMS)
+    assert yaml.safe_load((smoke_run / "experiment.yaml").read_text())["arms"] == config["arms"]  # every arm run, not the last part's
     table = (smoke_run / "results.md").read_text()
     for arm in ARMS:
         result = json.loads((smoke_run / "arms" / arm / "seed-0" / "result.json").read_text())
@@ -36,6 +38,7 @@ def test_every_arm_runs_and_is_reported(smoke_run):
             assert 0.0 <= result["final"][language]["pass@1"] <= 1.0
         assert "eval/backtranslation" in result["final"]
         assert f"| {arm} | 1 |" in table
+        assert f"{arm}/seed-0 step" in (smoke_run / "arms" / arm / "seed-0" / "experiment.log").read_text()  # its process's output
         if ARMS[arm].kind == "rl":
             metrics = (smoke_run / "arms" / arm / "seed-0" / "train" / "metrics.jsonl").read_text().splitlines()
             assert [json.loads(line)["step"] for line in metrics] == [0, 1, 2]

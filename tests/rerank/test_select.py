@@ -158,6 +158,25 @@ def test_evaluate_select_prints_one_table_and_writes_the_picks(problems_file, ti
     assert report["single_sample_pass@1"] == 0.25 and report["task_ids"] == ["1", "2"]
 
 
+def test_evaluate_scores_existing_samples_with_a_selector_model(problems_file, tiny_lm, tmp_path, capsys):
+    from batcoder.eval import get_benchmark
+    from batcoder.models import load_model
+
+    samples = tmp_path / "samples.jsonl"
+    completions = ["def add(a, b):\n    return a - b\n", "def add(a, b):\n    return a + b\n"]
+    samples.write_text("".join(json.dumps({"task_id": 1, "completion": c}) + "\n" for c in completions))
+    before = samples.read_text()
+    assert main(["evaluate", "--benchmark", "mbpp", "--split", "all", "--data", str(problems_file), "--samples", str(samples),
+                 "--output", str(tmp_path / "results.jsonl"), "--k", "1", "--workers", "1", "--select", "logprob",
+                 "--selector-model", str(tiny_lm), "--device", "cpu"]) == 0
+    assert samples.read_text() == before  # scored, not regenerated
+    report = json.loads((tmp_path / "results.selection.json").read_text())
+    model, tokenizer = load_model(tiny_lm, device="cpu", dtype="float32")
+    prompt = get_benchmark("mbpp", problems_file, "all").problems()["1"].prompt
+    expected = mean_log_probs(model, tokenizer, [(prompt, completion) for completion in completions])
+    assert report["selectors"]["logprob"]["picks"] == [pick(expected)]
+
+
 @pytest.mark.parametrize("select, message", [("best", "unknown selector"), ("logprob", "give --model"),
                                              ("reranker:/nonexistent", "not a reranker directory"),
                                              ("oracle+roundtrip", "can be combined")])

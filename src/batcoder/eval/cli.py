@@ -33,6 +33,10 @@ def register(subparsers) -> None:
         "--select", action="append", metavar="S", help="best-of-N: pass@1 of the candidate S picks per problem (repeatable): "
         "reranker:PATH, logprob, random, roundtrip, reranker:PATH+roundtrip, oracle (see batcoder.rerank.select)",
     )
+    parser.add_argument(
+        "--selector-model", metavar="M", help="the generator the logprob and roundtrip selectors score with "
+        "(default: --model); with --samples and no --model, they score existing samples",
+    )
     generation = parser.add_argument_group("generation (with --model)")
     generation.add_argument("--model", help="Hugging Face model: local directory or hub id")
     generation.add_argument(
@@ -125,7 +129,7 @@ def run_evaluate(args) -> int:
     if args.select:
         from batcoder.rerank.select import check_selectors
 
-        check_selectors(args.select, args.model)
+        check_selectors(args.select, args.selector_model or args.model)
     ks = _parse_ks(args.k)
     generated_samples = _prepare_outputs(args)
     try:

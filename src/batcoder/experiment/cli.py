@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     experiment.add_argument("--arms", nargs="+", help="run only these arms (the base always runs: it is step 0)")
     experiment.add_argument("--seeds", nargs="+", type=int, help="run only these seeds")
     experiment.add_argument("--models-dir", type=Path, help="override the config's models_dir (pretrained model cache)")
+    experiment.add_argument("--jobs", type=int, default=1, metavar="N",
+                            help="run N arm x seed runs at once, each its own process with the config's `threads` "
+                                 "(on 2 cores: --jobs 2 with threads: 1); their output goes to each run's experiment.log")
     experiment.set_defaults(func=run_experiment_command)
 
     report = subparsers.add_parser(
@@ -54,7 +57,9 @@ def run_experiment_command(args) -> int:
         config.arms = args.arms
     if args.seeds:
         config.seeds = args.seeds
-    output = run_experiment(config)
+    if args.jobs < 1:
+        raise UserError(f"--jobs: must be >= 1, got {args.jobs}")
+    output = run_experiment(config, jobs=args.jobs)
     print(f"experiment: done; {output / 'results.md'}")
     return 0
 

@@ -118,7 +118,9 @@ def _save(figure, output: Path) -> Path:
     import matplotlib.pyplot as plt
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.stem + ".tmp.png")
+    from batcoder.outputs import temporary_prefix
+
+    tmp = output.with_name(temporary_prefix(output.name) + "tmp.png")  # parts of one experiment may draw at once
     figure.tight_layout()
     figure.savefig(tmp, dpi=100)
     plt.close(figure)

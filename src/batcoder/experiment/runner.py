@@ -3,7 +3,7 @@
 The base model is cached in ``models_dir/pretrain-<key>`` (by config and corpus hash). Layout of
 ``output_dir``::
 
-    experiment.yaml              the resolved config (a rerun must match it, arms and seeds aside)
+    experiment.yaml              the resolved config (a rerun must match it; arms and seeds: all ever run here)
     world/                       the code world (corpora and benchmarks)
     arms/<arm>/seed-<seed>/      one run: evaluations.jsonl, train/ (RL) or sft-model/ (SFT), result.json last
     results.md, *.png            the report (``batcoder report`` redraws it)
@@ -57,6 +57,9 @@ class Experiment:
                     f"{self.output} holds a different experiment (differs in: {', '.join(differing)}); "
                     "choose another output_dir"
                 )
+            # the arms and seeds ever run here (parts of one experiment may run separately)
+            current["arms"] = saved.get("arms", []) + [arm for arm in current["arms"] if arm not in saved.get("arms", [])]
+            current["seeds"] = saved.get("seeds", []) + [seed for seed in current["seeds"] if seed not in saved.get("seeds", [])]
         self.output.mkdir(parents=True, exist_ok=True)
         tmp = saved_path.with_name(f"{saved_path.name}.{os.getpid()}.tmp")  # parts of one experiment may run at once
         tmp.write_text(yaml.safe_dump(current, sort_keys=False), encoding="utf-8")
@@ -262,8 +265,15 @@ class Experiment:
         return model_dir
 
 
-def run_experiment(config: ExperimentConfig, *, progress: bool = True) -> Path:
-    """Run every arm x seed not finished yet and write the report; returns the output directory."""
+def run_order(config: ExperimentConfig) -> list[tuple[str, int]]:
+    """Every (arm, seed) of ``config`` in run order: per seed the base first (every trained arm's step 0)."""
+    arms = ["base"] + [arm for arm in config.arms if arm != "base"]
+    return [(arm, seed) for seed in config.seeds for arm in arms]
+
+
+def run_experiment(config: ExperimentConfig, *, progress: bool = True, jobs: int = 1) -> Path:
+    """Run every arm x seed not finished yet and write the report; returns the output directory.
+    ``jobs > 1`` runs that many arm x seed runs at once, each in its own process."""
     import torch
 
     from batcoder.experiment.report import write_report
@@ -272,9 +282,66 @@ def run_experiment(config: ExperimentConfig, *, progress: bool = True) -> Path:
     experiment = Experiment(config, progress=progress)
     experiment.check_output_dir()
     experiment.prepare()
-    order = ["base"] + [arm for arm in config.arms if arm != "base"]
-    for seed in config.seeds:
-        for name in order:
+    if jobs > 1:
+        run_in_processes(experiment, jobs, progress=progress)
+    else:
+        for name, seed in run_order(config):
             experiment.run_arm(ARMS[name], seed)
     write_report([experiment.output], experiment.output, arms=config.arms)
     return experiment.output
+
+
+def run_in_processes(experiment: Experiment, jobs: int, *, progress: bool = True) -> None:
+    """The unfinished runs as ``batcoder experiment --arms A --seeds S`` processes on the resolved
+    config (``experiment.yaml``), ``jobs`` at a time; a seed's trained arms start after its base.
+    Each process's output goes to ``<run dir>/experiment.log``. A failed run does not stop the
+    others; the failures are reported together at the end."""
+    import subprocess
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    config = experiment.config
+    pending = [(arm, seed) for arm, seed in run_order(config) if not (experiment.run_dir(arm, seed) / RESULT).is_file()]
+    finished_bases = {seed for seed in config.seeds if (experiment.run_dir("base", seed) / RESULT).is_file()}
+    running: dict[tuple[str, int], tuple[subprocess.Popen, Path]] = {}
+    failed: list[str] = []
+    failed_bases: set[int] = set()
+    bar = Progress(TextColumn("experiment"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                   TextColumn("{task.description}"), console=Console(stderr=True), disable=not progress)
+    with bar:
+        task = bar.add_task("", total=len(pending))
+        while pending or running:
+            for run in list(pending):
+                if len(running) >= jobs:
+                    break
+                arm, seed = run
+                if arm != "base" and seed in failed_bases:
+                    pending.remove(run)
+                    failed.append(f"{arm} seed {seed}: not run, its seed's base failed")
+                    bar.advance(task)
+                elif arm == "base" or seed in finished_bases:
+                    pending.remove(run)
+                    log = experiment.run_dir(arm, seed) / "experiment.log"
+                    log.parent.mkdir(parents=True, exist_ok=True)
+                    with log.open("a", encoding="utf-8") as out:
+                        command = [sys.executable, "-m", "batcoder", "experiment", "--config", str(experiment.output / "experiment.yaml"),
+                                   "--arms", arm, "--seeds", str(seed)]
+                        quiet = {**os.environ, "TQDM_DISABLE": "1"}  # no progress bars in the logs
+                        running[run] = (subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=quiet), log)
+            bar.update(task, description=", ".join(f"{arm}/{seed}" for arm, seed in running))
+            time.sleep(1)
+            for run, (process, log) in list(running.items()):
+                if process.poll() is None:
+                    continue
+                del running[run]
+                bar.advance(task)
+                arm, seed = run
+                if process.returncode == 0 and (experiment.run_dir(arm, seed) / RESULT).is_file():
+                    finished_bases |= {seed} if arm == "base" else set()
+                    continue
+                failed_bases |= {seed} if arm == "base" else set()
+                failed.append(f"{arm} seed {seed}: exit status {process.returncode}, log {log}")
+    if failed:
+        raise UserError(f"{len(failed)} run(s) failed: " + "; ".join(failed))

@@ -198,7 +198,7 @@ def check_selectors(names: Sequence[str], model: str | None) -> None:
             elif part not in ("logprob", "random", "roundtrip", "oracle"):
                 raise UserError(f"--select {name!r}: unknown selector; available: {', '.join(NAMES)}")
             if part in NEEDS_GENERATOR and model is None:
-                raise UserError(f"--select {part} scores with the generator: give --model")
+                raise UserError(f"--select {part} scores with the generator: give --model (or --selector-model)")
 
 
 def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: int = 0,
@@ -277,7 +277,7 @@ def report_selection(args, benchmark) -> dict:
     if any(part in NEEDS_GENERATOR for name in args.select for part in name.split("+")):
         from batcoder.generation import load_generation_backend
 
-        generator = load_generation_backend(args.model, args.device, args.batch_size)
+        generator = load_generation_backend(args.selector_model or args.model, args.device, args.batch_size)
     report = select_best(groups, build_scorers(args.select, generator=generator, device=args.device, seed=args.seed,
                                                 max_new_tokens=args.max_new_tokens))
     report.update(benchmark=benchmark.spec, task_ids=task_ids, seed=args.seed, results_file=str(args.output))
