@@ -54,7 +54,7 @@ class ExperimentConfig:
     output_dir: str = "runs/experiments/experiment"  # everything the experiment writes
     arms: list[str] = field(default_factory=lambda: ["base", "sft", "batcoder", "stage1-frozen"])  # see batcoder.experiment.arms
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # one run per arm and seed
-    threads: int = 2  # torch CPU threads
+    threads: int = 2  # torch CPU threads of each arm x seed run (the shared pretraining uses every core)
     models_dir: str = "runs/models"  # cache of pretrained base models (shared by experiments; keyed by config hash)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)

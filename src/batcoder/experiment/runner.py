@@ -278,10 +278,10 @@ def run_experiment(config: ExperimentConfig, *, progress: bool = True, jobs: int
 
     from batcoder.experiment.report import write_report
 
-    torch.set_num_threads(config.threads)
     experiment = Experiment(config, progress=progress)
     experiment.check_output_dir()
-    experiment.prepare()
+    experiment.prepare()  # the shared world and base model, alone: with torch's default threads (every core)
+    torch.set_num_threads(config.threads)
     if jobs > 1:
         run_in_processes(experiment, jobs, progress=progress)
     else:
