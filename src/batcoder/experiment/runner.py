@@ -338,10 +338,10 @@ def run_in_processes(experiment: Experiment, jobs: int, *, progress: bool = True
                 del running[run]
                 bar.advance(task)
                 arm, seed = run
-                if process.returncode == 0 and (experiment.run_dir(arm, seed) / RESULT).is_file():
-                    finished_bases |= {seed} if arm == "base" else set()
-                    continue
-                failed_bases |= {seed} if arm == "base" else set()
-                failed.append(f"{arm} seed {seed}: exit status {process.returncode}, log {log}")
+                succeeded = process.returncode == 0 and (experiment.run_dir(arm, seed) / RESULT).is_file()
+                if arm == "base":
+                    (finished_bases if succeeded else failed_bases).add(seed)
+                if not succeeded:
+                    failed.append(f"{arm} seed {seed}: exit status {process.returncode}, log {log}")
     if failed:
         raise UserError(f"{len(failed)} run(s) failed: " + "; ".join(failed))

@@ -179,7 +179,7 @@ class Loop:
         """The held-out table of the candidates in ``eval_file`` (drawn from ``generator``), with ``reranker``."""
         from batcoder.rerank.candidates import group_by_problem, read_candidates
         from batcoder.rerank.model import load_reranker
-        from batcoder.rerank.select import build_scorers, candidate_groups, select_best
+        from batcoder.rerank.select import build_scorers, candidate_groups, needs_generator, select_best
         from batcoder.rerank.train import evaluate_reranker
 
         rows = read_candidates(eval_file)
@@ -187,7 +187,7 @@ class Loop:
         names = ["+".join(f"reranker:{reranker}" if part == "reranker" else part for part in name.split("+"))
                  for name in self.config.iterate.selectors.split(",")]
         generator_backend = None
-        if any(part in ("logprob", "roundtrip") for name in names for part in name.split("+")):
+        if needs_generator(names):
             from batcoder.generation import load_generation_backend
 
             generator_backend = load_generation_backend(generator, self.config.generator.device, self.config.generator.batch_size)

@@ -201,6 +201,11 @@ def check_selectors(names: Sequence[str], model: str | None) -> None:
                 raise UserError(f"--select {part} scores with the generator: give --model (or --selector-model)")
 
 
+def needs_generator(names: Sequence[str]) -> bool:
+    """Whether any of the selector ``names`` (combinations included) scores with the generator."""
+    return any(part in NEEDS_GENERATOR for name in names for part in name.split("+"))
+
+
 def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: int = 0,
                   max_new_tokens: int | None = None) -> dict[str, Scorer]:
     """Scorers for the ``--select`` names; ``generator`` is ``(backend, tokenizer)`` for logprob/roundtrip;
@@ -242,12 +247,16 @@ def select_best(groups: Sequence[Sequence[Candidate]], scorers: dict[str, Scorer
     return report
 
 
+def _candidate(row: dict, prompt: str, language: str) -> Candidate:
+    """The candidate of a candidate or result row, for a problem with ``prompt`` in ``language``."""
+    return Candidate(prompt, row["completion"], language, bool(row["passed"]), row.get("request"), row.get("reply"))
+
+
 def candidate_groups(rows: Sequence[dict]) -> list[list[Candidate]]:
     """Candidates per problem from labelled candidate rows (:mod:`batcoder.rerank.candidates`)."""
     from batcoder.rerank.candidates import group_by_problem
 
-    return [[Candidate(row["prompt"], row["completion"], row["language"], bool(row["passed"]), row.get("request"), row.get("reply"))
-             for row in group] for group in group_by_problem(rows).values()]
+    return [[_candidate(row, row["prompt"], row["language"]) for row in group] for group in group_by_problem(rows).values()]
 
 
 def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], list[list[Candidate]]]:
@@ -257,8 +266,7 @@ def groups_from_results(benchmark, rows: Sequence[dict]) -> tuple[list[str], lis
     problems = benchmark.problems()
     grouped = group_by_problem(rows)
     groups = [
-        [Candidate(problems[task_id].prompt, row["completion"], problems[task_id].language, bool(row["passed"]),
-                   row.get("request"), row.get("reply")) for row in group]
+        [_candidate(row, problems[task_id].prompt, problems[task_id].language) for row in group]
         for task_id, group in grouped.items()
     ]
     return list(grouped), groups
@@ -274,7 +282,7 @@ def report_selection(args, benchmark) -> dict:
     rows = [row for _, row in read_jsonl_rows(args.output)]
     task_ids, groups = groups_from_results(benchmark, rows)
     generator = None
-    if any(part in NEEDS_GENERATOR for name in args.select for part in name.split("+")):
+    if needs_generator(args.select):
         from batcoder.generation import load_generation_backend
 
         generator = load_generation_backend(args.selector_model or args.model, args.device, args.batch_size)
