@@ -329,6 +329,9 @@ def register(subparsers) -> None:
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="setting overrides, e.g. lr=1e-4")
     add_config_flags(parser, SFTConfig)
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output of another command")
+    from batcoder.training.cli import add_launch_flags
+
+    add_launch_flags(parser)
     parser.set_defaults(func=run_sft_command)
 
 
@@ -336,15 +339,30 @@ def run_sft_command(args: argparse.Namespace) -> int:
     from batcoder.config import config_from_flags
     from batcoder.errors import UserError, first_line
     from batcoder.outputs import prepare_output
+    from batcoder.training.cli import relaunched
+    from batcoder.training.distributed import launched_rank
 
     config = config_from_flags(SFTConfig, args, path=args.config, overrides=args.overrides)
-    prepare_output(args.output, "sft", inputs=[args.model, args.corpus], overwrite=args.overwrite, directory=True)
+
+    def check_output() -> None:
+        prepare_output(args.output, "sft", inputs=[args.model, args.corpus], overwrite=args.overwrite, directory=True)
+
+    # The launched ranks get the resolved settings as overrides, so every rank trains with the same ones.
+    settings = [f"{name}={value}" for name, value in asdict(config).items() if value is not None]
+    command = ["sft", "--model", str(args.model), "--corpus", str(args.corpus), "--output", str(args.output),
+               *(["--overwrite"] if args.overwrite else []), *settings]
+    status = relaunched(args, command, check_output)
+    if status is not None:
+        return status
+    if launched_rank() == 0:  # one rank checks and tidies the output; rank 0 alone writes it
+        check_output()
     try:
         result = run_sft(args.model, args.corpus, args.output, config)
     except (OSError, ValueError) as error:
         raise UserError(first_line(error)) from None
-    print(
-        f"sft warm-up: {result.examples} examples (skipped: {format_counts(result.skipped) or 'none'}), response loss "
-        f"{result.loss_before:.3f} -> {result.loss_after:.3f}; model written to {result.output_dir}"
-    )
+    if launched_rank() == 0:
+        print(
+            f"sft warm-up: {result.examples} examples (skipped: {format_counts(result.skipped) or 'none'}), response loss "
+            f"{result.loss_before:.3f} -> {result.loss_after:.3f}; model written to {result.output_dir}"
+        )
     return 0

@@ -79,6 +79,34 @@ def test_sft_on_two_ranks_equals_one_process(tmp_path, tiny_model, small_corpus)
     assert record["processes"] == 2
 
 
+@pytest.mark.slow
+def test_sft_command_on_two_processes(tmp_path, tiny_model, small_corpus):
+    """`batcoder sft --num-processes 2` trains like one process, rank 0 alone writes and reports, and an
+    output it may not replace is refused once, before any process starts."""
+    def sft(output: Path, *extra):
+        return subprocess.run([sys.executable, "-m", "batcoder", "sft", "--model", str(tiny_model), "--corpus", str(small_corpus),
+                               "--output", str(output), "--steps", "3", "--batch-size", "4", "--lr", "5e-3",
+                               "--device", "cpu", *extra], env=_environment(), capture_output=True, text=True, timeout=600)
+
+    two = sft(tmp_path / "two", "--num-processes", "2")
+    assert two.returncode == 0, two.stdout[-2000:] + two.stderr[-3000:]
+    assert two.stdout.count("sft warm-up:") == 1
+    assert json.loads((tmp_path / "two" / "batcoder_sft.json").read_text())["processes"] == 2
+    one = sft(tmp_path / "one")
+    assert one.returncode == 0, one.stderr[-3000:]
+
+    from safetensors.torch import load_file
+
+    _assert_same_parameters(load_file(tmp_path / "one" / "model.safetensors"), load_file(tmp_path / "two" / "model.safetensors"), atol=1e-4)
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    refused = sft(foreign, "--num-processes", "2")
+    assert refused.returncode != 0 and refused.stderr.count("foreign") == 1 and "Traceback" not in refused.stderr
+    assert (foreign / "notes.txt").read_text() == "mine"
+
+
 def _train(config: Path, *args):
     return subprocess.run([sys.executable, "-m", "batcoder", "train", "--config", str(config), "--num-processes", "2", *args],
                           env=_environment(), capture_output=True, text=True, timeout=600)

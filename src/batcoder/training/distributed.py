@@ -31,6 +31,11 @@ def launched_world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def launched_rank() -> int:
+    """This process's rank among the launcher's (``RANK``; 0 without a launcher)."""
+    return int(os.environ.get("RANK", "0"))
+
+
 class Processes:
     """This process among ``world_size`` training processes; ``Processes()`` is a single process."""
 
