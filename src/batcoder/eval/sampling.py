@@ -118,27 +118,25 @@ def documentation_request(
     return render_prompt(tokenizer, doc_to_code_messages(documentation, language, signature)) + reply_start, reply_start
 
 
-def completion_of_reply(problem_prompt: str, language: str, reply: str) -> str:
-    """The completion of ``problem_prompt`` that runs the program in a doc -> code ``reply`` (the
-    prefilled start included): its code block, completed against the prompt's open function."""
+def completion_of_reply(problem_prompt: str, language: str, reply: str, complete=None) -> str:
+    """The completion of ``problem_prompt`` that runs the program in a doc -> code or chat ``reply``
+    (the prefilled start included): its code block, completed by ``complete(solution)`` (a benchmark's
+    ``completion_from_solution``; default: against the prompt's open function)."""
     from batcoder.languages import get_language
     from batcoder.prompts import extract_code
 
     solution = extract_code(reply, language)
     try:
-        return get_language(language).complete_open_function(problem_prompt, solution)
+        if complete is None:
+            return get_language(language).complete_open_function(problem_prompt, solution)
+        return complete(solution)
     except ValueError:  # a prompt the language cannot complete: the solution alone fails, as it should
         return solution
 
 
 def _chat_sample(benchmark: Benchmark, problem: Problem, completion, request: str, reply_start: str = "") -> dict:
-    from batcoder.prompts import extract_code
-
-    solution = extract_code(reply_start + completion.text, problem.language)
-    try:
-        program_completion = benchmark.completion_from_solution(problem, solution)
-    except ValueError:  # a prompt the language cannot complete: the solution alone fails, as it should
-        program_completion = solution
+    program_completion = completion_of_reply(problem.prompt, problem.language, reply_start + completion.text,
+                                             lambda solution: benchmark.completion_from_solution(problem, solution))
     return {
         "task_id": problem.task_id,
         "completion": program_completion,
