@@ -14,8 +14,8 @@ differ only in whose documentation the code is written from. A problem whose doc
 rejects keeps the rejected text (counted and printed).
 
 ``--document-from runs/world-fresh/benchmark-ruby.jsonl --benchmark runs/world-fresh/benchmark-python.jsonl``
-asks the Python problems with the model's documentation of the *Ruby* solutions (rows matched by
-``name``): written in the language the model writes best, the code tests whether that documentation
+asks the Python problems with the model's documentation of the *Ruby* solutions (the two files must hold
+the same problems in the same order, ``World_<i>``): written in the language the model writes best, the code tests whether that documentation
 says what the Ruby code does.
 """
 
@@ -69,11 +69,12 @@ def main() -> None:
 
     from batcoder import docfilter, prompts
     from batcoder.data.jsonl import atomic_output
+    from batcoder.eval.base import read_jsonl_rows
     from batcoder.generation import load_generation_backend
     from batcoder.models import render_prompt
 
     def read(path: Path) -> list[dict]:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = [row for _, row in read_jsonl_rows(path)]
         return rows[: args.limit] if args.limit else rows
 
     asked = read(args.benchmark)

@@ -4,7 +4,7 @@ distance from its training data (docs/rerank.md, "Where the reranker stops gener
     PYTHONPATH=src python bench/rerank_generalisation.py \
         --reranker runs/rerank-fresh-large/seed-0/round-0/reranker/model \
         --set training=runs/rerank-fresh-large/seed-0/round-0/candidates.jsonl \
-        --set new-train-style=runs/rerank-fresh-large/dev-train-candidates.jsonl \
+        --set dev=runs/rerank-fresh-large/dev-candidates.jsonl \
         --set benchmark=runs/rerank-fresh-large/seed-0/round-0/eval_candidates.jsonl
 
 Each ``--set NAME=FILE`` is a labelled candidates JSONL (`batcoder rerank sample`); one row per set and
@@ -37,8 +37,7 @@ def main() -> None:
 
     def cell(values: list[dict], key: str, scale: float = 1.0, digits: int = 3) -> str:
         numbers = [scale * value[key] for value in values if key in value]
-        spread = statistics.pstdev(numbers) if len(numbers) > 1 else 0.0
-        return f"{statistics.fmean(numbers):.{digits}f} ± {spread:.{digits}f}"
+        return f"{statistics.fmean(numbers):.{digits}f} ± {statistics.pstdev(numbers):.{digits}f}"
 
     print(f"| candidates | problems | pairwise acc. | AUROC | top-1 pass rate (%) | random pick (%) |  ({len(args.reranker)} rerankers)")
     print("|---|---|---|---|---|---|")
