@@ -66,6 +66,25 @@ def test_paired_fraction_one_pairs_the_documented_ruby(mixed_corpus):
     assert counts["pairs (ruby)"] == 2 and counts["code (ruby)"] == 1
 
 
+def test_rows_of_one_parallel_group_become_one_code_document_in_row_order(tmp_path):
+    from batcoder.data import read_corpus
+
+    rows = [
+        {"code": "def twice(x)\n  # doubles\n  x * 2\nend\n", "language": "ruby", "parallel": "p1"},
+        {"code": "def other(y)\n  y\nend\n", "language": "ruby"},
+        {"code": 'def twice(x):\n    """Doubles."""\n    return x * 2\n', "language": "python", "parallel": "p1"},
+        {"code": "def solo(z)\n  z\nend\n", "language": "ruby", "parallel": "p2"},
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"split": "train", **row}) + "\n" for row in rows))
+    documents, counts = render_documents(read_corpus(corpus), _config(corpus))
+    plain = [text for messages, text in documents if messages is None]
+    assert plain == ["def twice(x)\n  x * 2\nend\n\ndef twice(x):\n    return x * 2",  # no comment, no docstring
+                     "def other(y)\n  y\nend", "def solo(z)\n  z\nend"]
+    assert counts["parallel documents"] == 2 and counts["parallel code (ruby)"] == 2
+    assert counts["parallel code (python)"] == 1 and counts["code (ruby)"] == 1
+
+
 def test_pretrain_trains_saves_and_reuses_its_cache(mixed_corpus, tmp_path):
     from batcoder.models import load_model
 

@@ -156,6 +156,29 @@ def test_build_writes_the_corpora_and_benchmarks(tmp_path, capsys):
     assert "not written by" in capsys.readouterr().err and (foreign / "rl.jsonl").read_text() == "mine\n"
 
 
+def test_parallel_code_adds_programs_without_changing_the_others_and_without_documentation(tmp_path):
+    plain, parallel = tmp_path / "plain", tmp_path / "parallel"
+    assert main(["world", "build", "--seed", "3", "--size", "tiny", "--output", str(plain)]) == 0
+    assert main(["world", "build", "--seed", "3", "--size", "tiny", "--pretrain-parallel", "9", "--output", str(parallel)]) == 0
+    before, after = list(read_corpus(plain / "pretrain.jsonl")), list(read_corpus(parallel / "pretrain.jsonl"))
+    assert after[: len(before)] == before  # the world's other programs are the same ones
+    assert (parallel / "rl.jsonl").read_bytes() == (plain / "rl.jsonl").read_bytes()
+    added = after[len(before):]
+    assert len(added) == 27 and all("documentation" not in row for row in added)
+    groups: dict[str, list[dict]] = {}
+    for row in added:
+        groups.setdefault(row["parallel"], []).append(row)
+    assert len(groups) == 9
+    for key, rows in groups.items():
+        assert sorted(row["language"] for row in rows) == sorted(LANGUAGES)
+        assert {row["program_id"] for row in rows} == {key} and len({row["split"] for row in rows}) == 1
+    assert len({rows[0]["language"] for rows in groups.values()}) > 1  # not always the same language first
+    summary = json.loads((parallel / "world.json").read_text())
+    assert summary["programs"]["pretrain_parallel"] == 9 and summary["decontamination"]["same_behaviour"] == 0
+    assert summary["decontamination"]["training_programs"] == json.loads((plain / "world.json").read_text())[
+        "decontamination"]["training_programs"] + 9
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reference_solutions_pass_under_batcoder_evaluate(tmp_path, language):
     if language != "python" and shutil.which(language) is None:

@@ -5,8 +5,10 @@ The corpus is the paper's setting in miniature: functions of the *paired* langua
 default) that have documentation become documentation <-> code pairs rendered exactly as the RL
 rollout prompts them (:func:`batcoder.sft.pair_messages`: the code->doc and the doc->code chat turns,
 prompt and reply); functions of every other language are plain code (comments and docstrings
-stripped), so the model sees those languages only as code. ``code_only_paired_fraction`` turns a
-seeded share of those rows into pairs as well (0 by default).
+stripped), so the model sees those languages only as code. Rows sharing a ``parallel`` key (the
+code world's parallel code) become one document, their code one after the other: translations, still
+without documentation. ``code_only_paired_fraction`` turns a seeded share of the other languages'
+documented rows into pairs as well (0 by default).
 
 The tokenizer (:func:`batcoder.models.tiny.train_tokenizer`) and the architecture
 (:func:`batcoder.models.tiny.tiny_config`) are the tiny model's. Documents (BOS ... EOS) are packed
@@ -100,7 +102,9 @@ def cache_key(config: PretrainConfig) -> str:
 
 def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict] | None, str]], dict[str, int]]:
     """The corpus as documents: ``(messages, reply)`` for a doc<->code pair, ``(None, code)`` for
-    plain code; and counts by kind (``pairs``, ``code``, and skip reasons)."""
+    plain code, ``(None, code + blank line + code ...)`` for the rows of one ``parallel`` group
+    (translations of one function, in row order); and counts by kind (``pairs``, ``code``,
+    ``parallel code``, and skip reasons)."""
     from batcoder.rollout.functions import corpus_functions
     from batcoder.sft import DIRECTIONS, SFTConfig, pair_messages
 
@@ -113,8 +117,19 @@ def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict
     def count(kind: str, number: int = 1) -> None:
         counts[kind] = counts.get(kind, 0) + number
 
+    parallel_documents: dict[str, int] = {}  # parallel group -> its document's index
     for row, function in corpus_functions(rows, skipped):
         language = row["language"]
+        group = row.get("parallel")
+        if group is not None:
+            if group in parallel_documents:
+                index = parallel_documents[group]
+                documents[index] = (None, documents[index][1] + "\n\n" + function.code)
+            else:
+                parallel_documents[group] = len(documents)
+                documents.append((None, function.code))
+            count(f"parallel code ({language})")
+            continue
         documented = bool(row.get("documentation") or row.get("docstring"))
         paired = language in config.paired_languages or chooser.random() < config.code_only_paired_fraction
         if documented and paired:
@@ -128,6 +143,8 @@ def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict
                 continue
         documents.append((None, function.code))
         count(f"code ({language})")
+    if parallel_documents:
+        count("parallel documents", len(parallel_documents))
     for reason, number in skipped.items():
         count(f"skipped: {reason}", number)
     return documents, counts

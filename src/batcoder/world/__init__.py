@@ -6,7 +6,7 @@ Public API (stable; other parts of batcoder build on it)::
 
     from batcoder.world import WorldConfig, generate_world, build_world, load_benchmark_world
 
-    config = WorldConfig(seed=1234)                  # sizes: pretrain_python/ruby/go, rl, benchmark
+    config = WorldConfig(seed=1234)                  # sizes: pretrain_python/ruby/go/parallel, rl, benchmark
     config = world_config(seed, "small", rl=500)     # a size preset ("tiny", "small", "default", "large") + overrides
     world = generate_world(config)                   # World: .benchmark, .pretrain[language], .rl (WorldProgram lists)
     summary = build_world("out/world", seed, "small")    # writes the files below, returns world.json's content
@@ -18,7 +18,10 @@ Files ``batcoder world build --seed S --output DIR [--size ...]`` writes (``buil
   are documented: ``documentation`` (the reference documentation, which ``batcoder sft`` reads),
   ``prompt`` (signature + docstring, as the benchmark shows it) and ``solution`` (the body), so
   ``prompt + solution`` is a documented function in the benchmark's own format. Ruby and Go rows
-  are code only, and other programs than the Python ones.
+  are code only, and other programs than the Python ones. With ``pretrain_parallel`` > 0, parallel
+  code follows: each such program's three renderings as consecutive code-only rows sharing
+  ``parallel`` (the program id) and one split, which pretraining joins into one document -- the
+  translated code real corpora hold, never documentation in Ruby or Go.
 * ``rl.jsonl``: corpus rows, code only (no documentation anywhere), every program in all three
   languages (select one with the trainer's ``data.language``).
 * ``benchmark-python.jsonl`` (HumanEval schema: task_id, prompt, canonical_solution, test,

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
     build.add_argument("--output", type=Path, required=True, help="directory to write into")
     build.add_argument("--size", choices=("tiny", "small", "default", "large"), default="default",
                        help="preset program counts (see docs/world.md)")
-    for name in ("pretrain-python", "pretrain-ruby", "pretrain-go", "rl", "benchmark"):
+    for name in ("pretrain-python", "pretrain-ruby", "pretrain-go", "pretrain-parallel", "rl", "benchmark"):
         build.add_argument(f"--{name}", type=int, help=f"override the preset's number of {name.replace('-', ' ')} programs")
     build.set_defaults(func=run_build)
 
@@ -29,7 +29,7 @@ def run_build(args) -> int:
     from batcoder.world import DEFAULT_SEED, WorldConfig, build_world
 
     sizes = {}
-    for name in ("pretrain_python", "pretrain_ruby", "pretrain_go", "rl", "benchmark"):
+    for name in ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "rl", "benchmark"):
         value = getattr(args, name)
         if value is not None:
             if value < 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import asdict
 from pathlib import Path
 
@@ -126,12 +127,27 @@ def benchmark_row(index: int, item: WorldProgram, language: str) -> dict:
     }
 
 
+def parallel_order(item: WorldProgram) -> list[str]:
+    """The languages of a parallel-code document, in an order drawn from the program (each language
+    comes first in about a third of the documents, so every translation direction is seen)."""
+    rng = random.Random(item.program.key)
+    return rng.sample(LANGUAGES, len(LANGUAGES))
+
+
 def pretrain_rows(world: World):
+    """Documented Python, code-only Ruby and Go, then the parallel code: one row per rendering, the
+    renderings of one program consecutive and sharing ``parallel`` (its program id), in the order
+    the pretraining document shows them."""
     fraction = world.config.valid_fraction
     for language in LANGUAGES:
         for index, item in enumerate(world.pretrain.get(language, [])):
             yield corpus_row(item, language, f"world/{world.config.seed}/pretrain/{language}/{index}", fraction,
                              documented=language == "python")
+    for index, item in enumerate(world.pretrain.get("parallel", [])):
+        for language in parallel_order(item):
+            row = corpus_row(item, language, f"world/{world.config.seed}/pretrain/parallel/{index}", fraction,
+                             documented=False)
+            yield {**row, "split": _split(item.program.key, fraction), "parallel": item.program.key}
 
 
 def rl_rows(world: World):
