@@ -6,7 +6,7 @@ import pytest
 from batcoder.cli import main
 from batcoder.generation import Completion
 from batcoder.rerank.select import (
-    Candidate, build_scorers, combined_scorer, mean_log_probs, oracle_scores, pick, random_scorer, reranker_scorer,
+    Candidate, agreement, agreement_scores, build_scorers, combined_scorer, mean_log_probs, oracle_scores, pick, random_scorer, reranker_scorer,
     roundtrip_scorer, select_best, standardise,
 )
 
@@ -125,6 +125,26 @@ def test_roundtrip_prefers_the_candidate_that_survives_documentation_and_back():
     code_prompts = [p for p in backend.prompts if "Document this" not in p]
     assert all("Use this signature: def double(x):" in p for p in code_prompts)
     assert not any("Return the double" in p for p in backend.prompts)  # the problem statement is not documented
+
+
+def test_agreement_is_the_mean_share_of_inputs_matching_each_other_candidate():
+    assert agreement([["1", "2"], ["1", "3"], ["1", "2"], [None, None]]) == [
+        pytest.approx((0.5 + 1.0 + 0.0) / 3), pytest.approx((0.5 + 0.5) / 3), pytest.approx((1.0 + 0.5) / 3), 0.0]
+    assert agreement([[None], [None]]) == [0.0, 0.0]  # failing alike is no agreement
+    assert agreement([["1"]]) == [0.0]
+
+
+def test_agreement_picks_the_behaviour_most_candidates_share_without_the_tests():
+    prompt = 'def double(x: int) -> int:\n    """Return the double of x."""\n'
+    candidates = [Candidate(prompt, "    return x * 3\n", "python", False),
+                  Candidate(prompt, "    return x + x\n", "python", True),
+                  Candidate(prompt, "    return 2 * x\n", "python", True),
+                  Candidate(prompt, "    raise ValueError(x)\n", "python", False),
+                  Candidate(prompt, "    return (\n", "python", False)]  # does not parse
+    scores = agreement_scores([candidates])[0]
+    # the two doublers agree everywhere (1/4 of the others), and x * 3 meets them only where x is 0
+    assert scores[1] == scores[2] and 0.25 <= scores[1] < 0.3 and pick(scores) == 1
+    assert scores[3] == scores[4] == 0.0 and scores[0] == pytest.approx(2 * (scores[1] - 0.25))
 
 
 def test_build_scorers_combines_names(tiny_lm, tmp_path):

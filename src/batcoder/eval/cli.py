@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--select", action="append", metavar="S", help="best-of-N: pass@1 of the candidate S picks per problem (repeatable): "
-        "reranker:PATH, logprob, random, roundtrip, reranker:PATH+roundtrip, oracle (see batcoder.rerank.select)",
+        "reranker:PATH, logprob, random, roundtrip, agreement, reranker:PATH+roundtrip, oracle (see batcoder.rerank.select)",
     )
     parser.add_argument(
         "--selector-model", metavar="M", help="the generator the logprob and roundtrip selectors score with "

@@ -38,7 +38,7 @@ from batcoder.errors import UserError
 from batcoder.rerank.config import RerankTrainConfig
 from batcoder.rerank.mining import add_new, hard_negatives
 
-SELECTOR_PARTS = ("reranker", "logprob", "random", "roundtrip", "oracle")
+SELECTOR_PARTS = ("reranker", "logprob", "random", "roundtrip", "agreement", "oracle")
 
 
 @dataclass

@@ -12,7 +12,14 @@ Selectors (``batcoder evaluate --select S``, repeatable):
   alone (:func:`batcoder.prompts.doc_to_code_messages`, with the candidate's signature), and the
   candidate most similar (CSSG) to its own reconstruction wins: code whose meaning survives a round
   trip through prose is more likely to be coherent;
-* ``reranker:PATH+roundtrip``: the sum of the two scores, each standardised within the problem;
+* ``agreement``: test-free, by execution (MBR-exec, Shi et al. 2022; CodeT's dual agreement without
+  its generated tests). Every candidate runs in the sandbox on one set of inputs generated from the
+  problem's signature (:func:`batcoder.similarity.metrics.exec.shared_behaviour`; never the
+  problem's tests), and a candidate scores the mean share of inputs on which it returns what each
+  other candidate returns: the behaviour most candidates converge on wins. A candidate that fails on
+  an input agrees with no one there;
+* ``reranker:PATH+roundtrip`` (any ``+`` of reranker, logprob, roundtrip and agreement): the sum of
+  the scores, each standardised within the problem;
 * ``oracle``: a passing candidate whenever there is one (pass@N, the ceiling).
 
 Ties go to the earliest candidate. The report compares every pick with a single sample's pass@1
@@ -28,7 +35,7 @@ from typing import Callable, Sequence
 
 from batcoder.errors import UserError
 
-NAMES = ("reranker:PATH", "logprob", "random", "roundtrip", "reranker:PATH+roundtrip", "oracle")
+NAMES = ("reranker:PATH", "logprob", "random", "roundtrip", "agreement", "reranker:PATH+roundtrip", "oracle")
 NEEDS_GENERATOR = ("logprob", "roundtrip")
 
 
@@ -163,6 +170,28 @@ def roundtrip_scorer(backend, tokenizer, *, max_doc_tokens: int = 256, max_code_
     return scores
 
 
+def agreement(outputs: Sequence[Sequence[str | None]]) -> list[float]:
+    """Per program, the mean over the other programs of the share of inputs on which both returned
+    the same output (a failure, ``None``, matches nothing); 0 for a program alone."""
+    def shared(mine, theirs) -> float:
+        return sum(a is not None and a == b for a, b in zip(mine, theirs)) / len(mine) if mine else 0.0
+
+    others = len(outputs) - 1
+    return [sum(shared(mine, theirs) for j, theirs in enumerate(outputs) if j != i) / others if others else 0.0
+            for i, mine in enumerate(outputs)]
+
+
+def agreement_scores(groups: Sequence[Sequence[Candidate]]) -> list[list[float]]:
+    from batcoder.rerank.model import rerank_text
+    from batcoder.similarity.metrics.exec import shared_behaviour
+
+    scores = []
+    for group in groups:
+        outputs = shared_behaviour([rerank_text(c.prompt, c.completion) for c in group], group[0].language) if group else []
+        scores.append([0.0] * len(group) if isinstance(outputs, str) else agreement(outputs))
+    return scores
+
+
 def combined_scorer(*scorers: Scorer) -> Scorer:
     """The sum of several scorers' within-problem standardised scores."""
     def scores(groups):
@@ -189,13 +218,13 @@ def check_selectors(names: Sequence[str], model: str | None) -> None:
     for name in names:
         parts = name.split("+")
         if len(parts) > 1 and any(part in ("oracle", "random") for part in parts):
-            raise UserError(f"--select {name!r}: only reranker, logprob and roundtrip scores can be combined")
+            raise UserError(f"--select {name!r}: only reranker, logprob, roundtrip and agreement scores can be combined")
         for part in parts:
             if part.startswith("reranker:"):
                 path = Path(part.removeprefix("reranker:"))
                 if not is_reranker_dir(path):
                     raise UserError(f"--select {name}: {path} is not a reranker directory (from `batcoder rerank train`)")
-            elif part not in ("logprob", "random", "roundtrip", "oracle"):
+            elif part not in ("logprob", "random", "roundtrip", "agreement", "oracle"):
                 raise UserError(f"--select {name!r}: unknown selector; available: {', '.join(NAMES)}")
             if part in NEEDS_GENERATOR and model is None:
                 raise UserError(f"--select {part} scores with the generator: give --model (or --selector-model)")
@@ -217,6 +246,8 @@ def build_scorers(names: Sequence[str], *, generator=None, device=None, seed: in
             return oracle_scores
         if part == "random":
             return random_scorer(seed)
+        if part == "agreement":
+            return agreement_scores
         if part == "logprob":
             return logprob_scorer(generator[0].model, generator[1])
         if part == "roundtrip":

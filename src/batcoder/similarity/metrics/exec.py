@@ -566,6 +566,26 @@ def _compare_groups(groups: list[tuple[str, list[str]]], language: str) -> list[
     return comparisons
 
 
+def shared_behaviour(programs: list[str], language: str) -> list[list[str | None]] | str:
+    """Each program's printed output per input (``None`` where it failed) on one set of inputs,
+    generated from the signature of the first program whose signature can be read (its entry name
+    and types seed them, so the set does not depend on which candidate that is); the reason as a
+    string when no program's can."""
+    for program in programs:
+        try:
+            sig = signature(program, language)
+            break
+        except NotExercisable as error:
+            reason = str(error)
+    else:
+        return reason if programs else f"{language}: no programs"
+    inputs = tuple(inputs_for(f"{sig.name}{sig.types}", sig.types, sig.examples))
+    names = [_entry_name(program, language, sig.name) for program in programs]
+    jobs = [Job(program, name, inputs, sig.types) for program, name in zip(programs, names) if name is not None]
+    outputs = iter(run_jobs(jobs, language) if jobs else [])
+    return [next(outputs) if name is not None else [None] * len(inputs) for name in names]
+
+
 def compare(reference: str, candidate: str, language: str) -> Comparison:
     return _compare_groups([(reference, [candidate])], language)[0][0]
 
