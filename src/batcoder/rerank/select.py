@@ -17,7 +17,8 @@ Selectors (``batcoder evaluate --select S``, repeatable):
   problem's signature (:func:`batcoder.similarity.metrics.exec.shared_behaviour`; never the
   problem's tests), and a candidate scores the mean share of inputs on which it returns what each
   other candidate returns: the behaviour most candidates converge on wins. A candidate that fails on
-  an input agrees with no one there;
+  an input agrees with no one there; a problem none of whose candidates has a signature the exec
+  metric can read scores 0 throughout (its earliest candidate, as good as a random one);
 * ``reranker:PATH+roundtrip`` (any ``+`` of reranker, logprob, roundtrip and agreement): the sum of
   the scores, each standardised within the problem;
 * ``oracle``: a passing candidate whenever there is one (pass@N, the ceiling).
