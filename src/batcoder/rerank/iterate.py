@@ -37,8 +37,9 @@ from batcoder.config import check_device, load_config, setting
 from batcoder.errors import UserError
 from batcoder.rerank.config import RerankTrainConfig
 from batcoder.rerank.mining import add_new, hard_negatives
+from batcoder.rerank.select import SCORERS
 
-SELECTOR_PARTS = ("reranker", "logprob", "random", "roundtrip", "agreement", "oracle")
+SELECTOR_PARTS = ("reranker", *SCORERS)  # reranker = the round's
 
 
 @dataclass

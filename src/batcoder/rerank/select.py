@@ -36,6 +36,7 @@ from typing import Callable, Sequence
 
 from batcoder.errors import UserError
 
+SCORERS = ("logprob", "random", "roundtrip", "agreement", "oracle")  # the selectors besides reranker:PATH
 NAMES = ("reranker:PATH", "logprob", "random", "roundtrip", "agreement", "reranker:PATH+roundtrip", "oracle")
 NEEDS_GENERATOR = ("logprob", "roundtrip")
 
@@ -225,7 +226,7 @@ def check_selectors(names: Sequence[str], model: str | None) -> None:
                 path = Path(part.removeprefix("reranker:"))
                 if not is_reranker_dir(path):
                     raise UserError(f"--select {name}: {path} is not a reranker directory (from `batcoder rerank train`)")
-            elif part not in ("logprob", "random", "roundtrip", "agreement", "oracle"):
+            elif part not in SCORERS:
                 raise UserError(f"--select {name!r}: unknown selector; available: {', '.join(NAMES)}")
             if part in NEEDS_GENERATOR and model is None:
                 raise UserError(f"--select {part} scores with the generator: give --model (or --selector-model)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+COUNTS = ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "rl", "benchmark")  # WorldConfig sizes
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("world", help="the procedurally generated code world (corpora + benchmark)")
@@ -19,8 +21,8 @@ def register(subparsers) -> None:
     build.add_argument("--output", type=Path, required=True, help="directory to write into")
     build.add_argument("--size", choices=("tiny", "small", "default", "large"), default="default",
                        help="preset program counts (see docs/world.md)")
-    for name in ("pretrain-python", "pretrain-ruby", "pretrain-go", "pretrain-parallel", "rl", "benchmark"):
-        build.add_argument(f"--{name}", type=int, help=f"override the preset's number of {name.replace('-', ' ')} programs")
+    for name in COUNTS:
+        build.add_argument(f"--{name.replace('_', '-')}", type=int, help=f"override the preset's number of {name.replace('_', ' ')} programs")
     build.set_defaults(func=run_build)
 
 
@@ -29,7 +31,7 @@ def run_build(args) -> int:
     from batcoder.world import DEFAULT_SEED, WorldConfig, build_world
 
     sizes = {}
-    for name in ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "rl", "benchmark"):
+    for name in COUNTS:
         value = getattr(args, name)
         if value is not None:
             if value < 0:
