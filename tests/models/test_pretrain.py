@@ -85,6 +85,23 @@ def test_rows_of_one_parallel_group_become_one_code_document_in_row_order(tmp_pa
     assert counts["parallel code (python)"] == 1 and counts["code (ruby)"] == 1
 
 
+def test_fenced_parallel_code_puts_each_rendering_in_its_own_tagged_fence(tmp_path):
+    from batcoder.data import read_corpus
+
+    rows = [
+        {"code": "def twice(x)\n  x * 2\nend\n", "language": "ruby", "parallel": "p1"},
+        {"code": "def twice(x):\n    return x * 2\n", "language": "python", "parallel": "p1"},
+        {"code": "def alone(y)\n  y\nend\n", "language": "ruby"},
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"split": "train", **row}) + "\n" for row in rows))
+    documents, _ = render_documents(read_corpus(corpus), _config(corpus, fence_parallel_code=True))
+    assert [text for _, text in documents] == [
+        "```ruby\ndef twice(x)\n  x * 2\nend\n```\n\n```python\ndef twice(x):\n    return x * 2\n```",
+        "def alone(y)\n  y\nend",  # plain code stays bare
+    ]
+
+
 def test_pretrain_trains_saves_and_reuses_its_cache(mixed_corpus, tmp_path):
     from batcoder.models import load_model
 

@@ -179,6 +179,28 @@ def test_parallel_code_adds_programs_without_changing_the_others_and_without_doc
         "decontamination"]["training_programs"] + 9
 
 
+def test_documented_ruby_is_added_last_with_its_reference_documentation_in_ruby(tmp_path):
+    from batcoder import docfilter
+    from batcoder.data import read_corpus
+    from batcoder.models.pretrain import PretrainConfig, render_documents
+
+    plain, documented = tmp_path / "plain", tmp_path / "documented"
+    assert main(["world", "build", "--seed", "3", "--size", "tiny", "--output", str(plain)]) == 0
+    assert main(["world", "build", "--seed", "3", "--size", "tiny", "--pretrain-ruby-documented", "5",
+                 "--output", str(documented)]) == 0
+    before, after = list(read_corpus(plain / "pretrain.jsonl")), list(read_corpus(documented / "pretrain.jsonl"))
+    assert after[: len(before)] == before and len(after) == len(before) + 5
+    added = after[len(before):]
+    for row in added:
+        assert row["language"] == "ruby" and row["prompt"].startswith("# ") and row["prompt"].rstrip().endswith(")")
+        assert docfilter.check(row["documentation"], row["code"], "ruby").score == 1.0
+    assert not any("documentation" in row for row in before if row["language"] != "python")
+    config = PretrainConfig(corpus=str(documented / "pretrain.jsonl"), code_only_paired_fraction=1.0)
+    _, counts = render_documents(after, config)
+    assert counts["pairs (ruby)"] == 10  # both directions for the five documented programs, the rest code only
+    assert json.loads((documented / "world.json").read_text())["programs"]["pretrain_ruby_documented"] == 5
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reference_solutions_pass_under_batcoder_evaluate(tmp_path, language):
     if language != "python" and shutil.which(language) is None:

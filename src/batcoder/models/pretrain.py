@@ -7,7 +7,8 @@ rollout prompts them (:func:`batcoder.sft.pair_messages`: the code->doc and the 
 prompt and reply); functions of every other language are plain code (comments and docstrings
 stripped), so the model sees those languages only as code. Rows sharing a ``parallel`` key (the
 code world's parallel code) become one document, their code one after the other: translations, still
-without documentation. ``code_only_paired_fraction`` turns a seeded share of the other languages'
+without documentation (with ``fence_parallel_code``, each in its own language-tagged code fence, the
+layout of a doc->code reply). ``code_only_paired_fraction`` turns a seeded share of the other languages'
 documented rows into pairs as well (0 by default).
 
 The tokenizer (:func:`batcoder.models.tiny.train_tokenizer`) and the architecture
@@ -41,6 +42,7 @@ class PretrainConfig:
     paired_languages: list[str] = field(default_factory=lambda: ["python"])  # languages seen as doc<->code pairs
     code_only_paired_fraction: float = 0.0  # share of the other languages' documented rows also rendered as pairs
     give_signature: bool = True  # doc->code prompts show the signature (match the RL config's rollout.give_signature)
+    fence_parallel_code: bool = False  # each rendering of a parallel document in its own code fence, as replies are
     architecture: str = "qwen2"  # qwen2 or llama
     vocab_size: int = 2048  # upper bound on the BPE vocabulary
     hidden_size: int = 192
@@ -103,7 +105,7 @@ def cache_key(config: PretrainConfig) -> str:
 def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict] | None, str]], dict[str, int]]:
     """The corpus as documents: ``(messages, reply)`` for a doc<->code pair, ``(None, code)`` for
     plain code, ``(None, code + blank line + code ...)`` for the rows of one ``parallel`` group
-    (translations of one function, in row order); and counts by kind (``pairs``, ``code``,
+    (translations of one function, in row order, each fenced with ``fence_parallel_code``); and counts by kind (``pairs``, ``code``,
     ``parallel code``, and skip reasons)."""
     from batcoder.rollout.functions import corpus_functions
     from batcoder.sft import DIRECTIONS, SFTConfig, pair_messages
@@ -122,12 +124,13 @@ def render_documents(rows, config: PretrainConfig) -> tuple[list[tuple[list[dict
         language = row["language"]
         group = row.get("parallel")
         if group is not None:
+            code = f"```{language}\n{function.code}\n```" if config.fence_parallel_code else function.code
             if group in parallel_documents:
                 index = parallel_documents[group]
-                documents[index] = (None, documents[index][1] + "\n\n" + function.code)
+                documents[index] = (None, documents[index][1] + "\n\n" + code)
             else:
                 parallel_documents[group] = len(documents)
-                documents.append((None, function.code))
+                documents.append((None, code))
             count(f"parallel code ({language})")
             continue
         documented = bool(row.get("documentation") or row.get("docstring"))

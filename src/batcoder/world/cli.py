@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-COUNTS = ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "rl", "benchmark")  # WorldConfig sizes
+from batcoder.world.generate import COUNTS
 
 
 def register(subparsers) -> None:

@@ -46,8 +46,8 @@ def corpus_row(item: WorldProgram, language: str, path: str, valid_fraction: flo
     }
     if documented:
         row["documentation"] = item.doc  # the reference documentation, in DOC_FORMAT (what `batcoder sft` reads)
-        row["prompt"] = prompt(program, item.doc, "python")
-        row["solution"] = body(program, "python")
+        row["prompt"] = prompt(program, item.doc, language)
+        row["solution"] = body(program, language)
     return row
 
 
@@ -135,7 +135,8 @@ def parallel_order(item: WorldProgram) -> list[str]:
 
 
 def pretrain_rows(world: World):
-    """Documented Python, code-only Ruby and Go, then the parallel code: one row per rendering, the
+    """Documented Python, code-only Ruby and Go, the documented Ruby, then the parallel code: one row
+    per program, and for the parallel code one row per rendering, the
     renderings of one program consecutive and sharing ``parallel`` (its program id), in the order
     the pretraining document shows them."""
     fraction = world.config.valid_fraction
@@ -143,6 +144,9 @@ def pretrain_rows(world: World):
         for index, item in enumerate(world.pretrain.get(language, [])):
             yield corpus_row(item, language, f"world/{world.config.seed}/pretrain/{language}/{index}", fraction,
                              documented=language == "python")
+    for index, item in enumerate(world.pretrain.get("ruby_documented", [])):
+        yield corpus_row(item, "ruby", f"world/{world.config.seed}/pretrain/ruby_documented/{index}", fraction,
+                         documented=True)
     for index, item in enumerate(world.pretrain.get("parallel", [])):
         for language in parallel_order(item):
             row = corpus_row(item, language, f"world/{world.config.seed}/pretrain/parallel/{index}", fraction,

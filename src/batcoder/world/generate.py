@@ -79,6 +79,10 @@ DOC_ATTEMPTS = 12
 _RESERVED = {"i", "j", "w", "ch", "d", "a", "b", "_"}
 
 
+COUNTS = ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "pretrain_ruby_documented", "rl",
+          "benchmark")  # WorldConfig's program counts (the world cli's size flags)
+
+
 @dataclass(frozen=True)
 class WorldConfig:
     """What a world holds; the seed decides everything else."""
@@ -88,6 +92,7 @@ class WorldConfig:
     pretrain_ruby: int = 2000  # Ruby programs for pretraining, code only (other programs than the Python ones)
     pretrain_go: int = 1000  # Go programs for pretraining, code only
     pretrain_parallel: int = 0  # programs for pretraining as parallel code: all three renderings in one document, no documentation
+    pretrain_ruby_documented: int = 0  # Ruby programs for pretraining with their reference documentation (the small paired share)
     rl: int = 1000  # programs of the RL corpus (code only), each in all three languages
     benchmark: int = 164  # held-out problems, each in all three languages
     held_out_fraction: float = 0.15  # share of skeletons reserved for the benchmark
@@ -95,8 +100,7 @@ class WorldConfig:
     tests_per_program: int = TESTS_PER_PROGRAM  # test inputs per program
 
     def __post_init__(self):
-        for name in ("pretrain_python", "pretrain_ruby", "pretrain_go", "pretrain_parallel", "rl", "benchmark",
-                     "tests_per_program"):
+        for name in (*COUNTS, "tests_per_program"):
             if getattr(self, name) < 0:
                 raise ValueError(f"WorldConfig.{name} must be >= 0")
         if not 0 < self.held_out_fraction < 1 or not 0 <= self.valid_fraction < 1:
@@ -368,10 +372,11 @@ def generate_world(config: WorldConfig, progress: bool = False) -> World:
     behaviours = set(benchmark_behaviour)
     counts: dict = {}
     # Pretraining Python is documented (and its documentation checked against the Python code);
-    # Ruby, Go, the parallel code and the RL corpus are code only. The parallel programs come last,
-    # so a world with them has the same other programs as the world without.
+    # Ruby, Go, the parallel code and the RL corpus are code only. The parallel programs and the
+    # documented Ruby come last, so a world with them has the same other programs as the world without.
     plan = [("python", config.pretrain_python, ("python",)), ("ruby", config.pretrain_ruby, ()),
-            ("go", config.pretrain_go, ()), ("rl", config.rl, ()), ("parallel", config.pretrain_parallel, ())]
+            ("go", config.pretrain_go, ()), ("rl", config.rl, ()), ("parallel", config.pretrain_parallel, ()),
+            ("ruby_documented", config.pretrain_ruby_documented, ("ruby",))]
     bar = tqdm(total=sum(n for _, n, _ in plan), desc="world", unit="program", disable=not progress)
     pretrain: dict[str, list[WorldProgram]] = {}
     rl: list[WorldProgram] = []
