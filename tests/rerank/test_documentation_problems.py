@@ -89,7 +89,7 @@ def test_the_alignment_rollout_asks_the_documentation_and_scores_the_completion(
     completions = [completion_of_reply(p.prompt, "python", start + p.canonical_solution + "```")
                    for p, (_, start) in zip(problems, requests)]
     assert completions == [row["completion"] for row in rows[::2]]  # the passing candidates' completions
-    expected = load_reranker(reranker_dir, device="cpu").score([(p.prompt, c) for p, c in zip(problems, completions) for _ in range(2)])
+    expected = load_reranker(reranker_dir, device="cpu").score([(p.prompt, c, "python") for p, c in zip(problems, completions) for _ in range(2)])
     assert [t.reward for t in trajectories] == pytest.approx(expected, abs=1e-5)
 
 

@@ -23,6 +23,19 @@ def test_scores_are_one_per_text_independent_of_padding_and_survive_save_load(ti
     assert loaded.score_texts(texts) == pytest.approx(together, abs=1e-5)
 
 
+def test_an_execution_reading_reranker_reads_the_outputs_and_keeps_that_when_saved(tiny_lm, tmp_path):
+    program = ("def add_one(xs: list[int]) -> list[int]:\n", "    return [x + 1 for x in xs]\n", "python")
+    plain = create_reranker(tiny_lm, device="cpu", seed=1)
+    reading = create_reranker(tiny_lm, device="cpu", seed=1, execution_inputs=3)
+    assert plain.texts([program]) == [program[0] + program[1]]
+    text = reading.texts([program])[0]
+    assert text.startswith(program[0] + program[1]) and text.count("\n# (") == 3
+    assert reading.score([program]) == pytest.approx(reading.score_texts([text]), abs=1e-6) != plain.score([program])
+    loaded = load_reranker(reading.save(tmp_path / "reading"), device="cpu")
+    assert loaded.execution_inputs == 3 and loaded.texts([program]) == [text]
+    assert load_reranker(plain.save(tmp_path / "plain"), device="cpu").execution_inputs == 0
+
+
 def test_lora_trains_only_adapter_and_head_and_saves_merged(tiny_lm, tmp_path):
     from batcoder.models import LoraSettings
 

@@ -41,7 +41,7 @@ def test_rewards_are_the_rerankers_scores_of_each_sampled_solution(tiny_lm, cand
     assert [t.group_id for t in trajectories] == [7, 7, 7, 9, 9, 9] and {t.stage for t in trajectories} == {"solution"}
     assert [t.text for t in trajectories] == [t.text for t in again]
     reranker = load_reranker(reranker_dir, device="cpu")
-    expected = reranker.score([(items[0 if t.group_id == 7 else 1].prompt, t.text) for t in trajectories])
+    expected = reranker.score([(items[0 if t.group_id == 7 else 1].prompt, t.text, "python") for t in trajectories])
     assert [t.reward for t in trajectories] == pytest.approx(expected, abs=1e-5)
     assert all(t.response_ids and len(t.response_ids) <= 8 for t in trajectories) and stats.generated_tokens > 0
 

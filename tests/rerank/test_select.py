@@ -38,8 +38,8 @@ def test_random_is_seeded_and_spreads_its_picks():
 
 
 class LengthReranker:
-    def score(self, pairs, batch_size=16):
-        return [float(len(completion)) for _, completion in pairs]
+    def score(self, candidates, batch_size=16):
+        return [float(len(completion)) for _, completion, _ in candidates]
 
 
 def test_reranker_scores_each_candidate_and_keeps_problems_apart():

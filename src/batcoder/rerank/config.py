@@ -16,6 +16,7 @@ class RerankModelConfig:
     base: str = setting("runs/quickstart/sft-model", "HF model (local directory or hub id) the reranker starts from", path=True)
     head: Literal["value", "classification"] = setting("value", "value: linear head on a causal LM's last hidden state; classification: AutoModelForSequenceClassification, one label")
     max_length: int = setting(1024, "tokens of prompt + candidate the reranker reads (cut from the left)", check="positive")
+    execution_inputs: int = setting(0, "the candidate's outputs on this many inputs generated from its signature follow its code in what the reranker reads (LEVER); 0 = the code alone", check="non_negative")
     lora_rank: int = setting(0, "LoRA rank; 0 trains all parameters", check="non_negative")
     lora_alpha: int = setting(32, "LoRA scaling alpha (used when lora_rank > 0)", check="positive")
     lora_dropout: float = setting(0.0, "LoRA dropout (used when lora_rank > 0)", check="fraction")

@@ -212,6 +212,7 @@ def run_rounds(config: IterateConfig) -> list[dict]:
     from batcoder.eval.runner import write_jsonl
     from batcoder.rerank.candidates import read_candidates
     from batcoder.rerank.model import load_reranker
+    from batcoder.rerank.train import candidate_triples
 
     loop = Loop(config)
     loop.root.mkdir(parents=True, exist_ok=True)
@@ -245,7 +246,7 @@ def run_rounds(config: IterateConfig) -> list[dict]:
                                                     config.iterate.candidates_per_problem, round_seed))
             fresh = read_candidates(fresh_file)
             reranker = load_reranker(reranker_dir, device=config.reranker.model.device)
-            scores = reranker.score([(row["prompt"], row["completion"]) for row in fresh], config.reranker.run.score_batch_size)
+            scores = reranker.score(candidate_triples(fresh), config.reranker.run.score_batch_size)
             hard = [fresh[i] | {"score": scores[i], "round": index}
                     for i in hard_negatives([str(r["task_id"]) for r in fresh], [r["passed"] for r in fresh], scores)]
             rows = read_candidates(previous / "candidates.jsonl")

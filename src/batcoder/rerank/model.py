@@ -8,9 +8,11 @@ Two heads:
   the hidden state of the last non-pad token, so a reranker can start from the generator itself.
 
 The text scored is the problem's prompt followed by the candidate completion
-(:func:`rerank_text`), truncated from the left to ``max_length`` tokens so the candidate's end is
-always seen. A saved reranker is a normal HF model directory plus ``reranker.json`` (head, max
-length) and, for the value head, ``value_head.safetensors`` beside it. LoRA is merged on saving, so
+(:func:`rerank_text`) and, for a reranker with ``execution_inputs`` > 0, the candidate's outputs on
+that many generated inputs (:mod:`batcoder.rerank.execution`, LEVER's verifier input), truncated
+from the left to ``max_length`` tokens so the candidate's end is always seen. A saved reranker is a
+normal HF model directory plus ``reranker.json`` (head, max length, execution inputs) and, for the
+value head, ``value_head.safetensors`` beside it. LoRA is merged on saving, so
 a saved reranker loads without peft.
 """
 
@@ -42,7 +44,8 @@ def last_token_index(attention_mask: torch.Tensor) -> torch.Tensor:
 class Reranker(torch.nn.Module):
     """``forward(input_ids, attention_mask) -> scores`` of shape (batch,), plus tokenising helpers."""
 
-    def __init__(self, backbone, tokenizer, head: str, value_head: torch.nn.Linear | None = None, max_length: int = 1024):
+    def __init__(self, backbone, tokenizer, head: str, value_head: torch.nn.Linear | None = None, max_length: int = 1024,
+                 execution_inputs: int = 0):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"unknown reranker head {head!r}; expected one of {', '.join(HEADS)}")
@@ -53,6 +56,7 @@ class Reranker(torch.nn.Module):
         self.tokenizer = tokenizer
         self.head = head
         self.max_length = max_length
+        self.execution_inputs = execution_inputs
 
     @property
     def device(self) -> torch.device:
@@ -85,9 +89,20 @@ class Reranker(torch.nn.Module):
             self.train(was_training)
         return scores
 
-    def score(self, pairs: Sequence[tuple[str, str]], batch_size: int = 16) -> list[float]:
-        """Scores of ``(prompt, completion)`` pairs in order."""
-        return self.score_texts([rerank_text(prompt, completion) for prompt, completion in pairs], batch_size)
+    def texts(self, candidates: Sequence[tuple[str, str, str]]) -> list[str]:
+        """What the reranker reads for each ``(prompt, completion, language)``: the program, then its
+        execution note when the reranker reads execution (the candidates run in the sandbox)."""
+        programs = [rerank_text(prompt, completion) for prompt, completion, _ in candidates]
+        if not self.execution_inputs:
+            return programs
+        from batcoder.rerank.execution import execution_notes
+
+        notes = execution_notes([(program, c[2]) for program, c in zip(programs, candidates)], self.execution_inputs)
+        return [f"{program.rstrip()}\n{note}\n" for program, note in zip(programs, notes)]
+
+    def score(self, candidates: Sequence[tuple[str, str, str]], batch_size: int = 16) -> list[float]:
+        """Scores of ``(prompt, completion, language)`` candidates in order."""
+        return self.score_texts(self.texts(candidates), batch_size)
 
     def save(self, output_dir: str | Path) -> Path:
         """Write the reranker as an HF directory atomically (LoRA merged); returns ``output_dir``."""
@@ -105,7 +120,8 @@ class Reranker(torch.nn.Module):
                 state = {name: tensor.detach().contiguous().cpu() for name, tensor in self.value_head.state_dict().items()}
                 save_file(state, str(staging / VALUE_HEAD_FILE))
             (staging / RERANKER_FILE).write_text(
-                json.dumps({"head": self.head, "max_length": self.max_length}, indent=2) + "\n", encoding="utf-8"
+                json.dumps({"head": self.head, "max_length": self.max_length, "execution_inputs": self.execution_inputs},
+                           indent=2) + "\n", encoding="utf-8"
             )
         return Path(output_dir)
 
@@ -138,11 +154,13 @@ def create_reranker(
     *,
     head: str = "value",
     max_length: int = 1024,
+    execution_inputs: int = 0,
     lora=None,
     device: str | torch.device | None = None,
     seed: int = 0,
 ) -> Reranker:
-    """A new reranker on the HF model ``base`` (its new head initialised from ``seed``);
+    """A new reranker on the HF model ``base`` (its new head initialised from ``seed``) that reads
+    ``execution_inputs`` generated inputs' outputs besides the code (0: the code alone);
     ``lora`` (:class:`batcoder.models.LoraSettings`) trains an adapter and the head only."""
     from batcoder.models.loading import check_local_model, resolve_device
 
@@ -168,7 +186,7 @@ def create_reranker(
             task_type="SEQ_CLS" if head == "classification" else "FEATURE_EXTRACTION",
         )
         backbone = get_peft_model(backbone, config)
-    return Reranker(backbone, tokenizer, head, value_head, max_length)
+    return Reranker(backbone, tokenizer, head, value_head, max_length, execution_inputs)
 
 
 def is_reranker_dir(path: str | Path) -> bool:
@@ -196,6 +214,7 @@ def load_reranker(path: str | Path, *, device: str | torch.device | None = None)
         value_head = torch.nn.Linear(backbone.config.hidden_size, 1)
         value_head.load_state_dict(load_file(str(path / VALUE_HEAD_FILE)))
         value_head.to(device)
-    reranker = Reranker(backbone, tokenizer, head, value_head, int(settings.get("max_length", 1024)))
+    reranker = Reranker(backbone, tokenizer, head, value_head, int(settings.get("max_length", 1024)),
+                        int(settings.get("execution_inputs", 0)))
     reranker.eval()
     return reranker

@@ -87,7 +87,7 @@ def random_scorer(seed: int) -> Scorer:
 
 def reranker_scorer(reranker, batch_size: int = 16) -> Scorer:
     def scores(groups):
-        flat = reranker.score([(c.prompt, c.completion) for group in groups for c in group], batch_size)
+        flat = reranker.score([(c.prompt, c.completion, c.language) for group in groups for c in group], batch_size)
         return _regroup(flat, groups)
 
     return scores

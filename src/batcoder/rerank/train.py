@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -30,7 +30,7 @@ from batcoder.rerank.candidates import count_problems, group_by_problem, is_held
 from batcoder.config import save_config
 from batcoder.rerank.config import RerankTrainConfig
 from batcoder.rerank.losses import auroc, pairwise_accuracy, pairwise_loss, pointwise_loss, top1_pass_rate
-from batcoder.rerank.model import Reranker, rerank_text
+from batcoder.rerank.model import Reranker
 
 
 @dataclass
@@ -40,6 +40,13 @@ class TrainingData:
     rows: list[dict]  # training candidates (pointwise term)
     pairs: list[tuple[int, int]]  # (passing row index, failing row index) into ``rows``, same problem
     held_out: dict[str, list[dict]]  # held-out candidates by problem
+    texts: list[str] = field(default_factory=list)  # what the reranker reads of each of ``rows`` (set once it exists)
+    held_out_texts: list[str] = field(default_factory=list)  # ... and of the held-out candidates, problem by problem
+
+
+def candidate_triples(rows: Sequence[dict]) -> list[tuple[str, str, str]]:
+    """``(prompt, completion, language)`` of candidate rows, as :meth:`Reranker.score` takes them."""
+    return [(row["prompt"], row["completion"], row["language"]) for row in rows]
 
 
 def split_data(config: RerankTrainConfig) -> TrainingData:
@@ -69,14 +76,16 @@ def split_data(config: RerankTrainConfig) -> TrainingData:
     return TrainingData(rows, pairs, group_by_problem(held_out_rows))
 
 
-def evaluate_reranker(reranker: Reranker, held_out: dict[str, list[dict]], batch_size: int = 16) -> dict[str, float]:
+def evaluate_reranker(reranker: Reranker, held_out: dict[str, list[dict]], batch_size: int = 16,
+                      texts: Sequence[str] | None = None) -> dict[str, float]:
     """Held-out metrics: ``eval/pairwise_accuracy``, ``eval/auroc``, ``eval/top1_pass_rate``
     (the pass rate of each problem's top-scored candidate) and, for comparison,
-    ``eval/mean_pass_rate`` (a random pick's expected pass rate) and ``eval/oracle_pass_rate``."""
+    ``eval/mean_pass_rate`` (a random pick's expected pass rate) and ``eval/oracle_pass_rate``.
+    ``texts``: what the reranker reads of the candidates in ``held_out``'s order, when already made."""
     rows = [row for group in held_out.values() for row in group]
     if not rows:
         return {}
-    scores = reranker.score([(row["prompt"], row["completion"]) for row in rows], batch_size)
+    scores = reranker.score_texts(texts if texts else reranker.texts(candidate_triples(rows)), batch_size)
     groups, start = [], 0
     for group in held_out.values():
         groups.append((scores[start : start + len(group)], [bool(row["passed"]) for row in group]))
@@ -110,8 +119,7 @@ def batch_loss(reranker: Reranker, data: TrainingData, pairs: Sequence[tuple[int
     and logged values sum to the whole batch's. ``forward`` is the model to run (the DDP wrapper)."""
     step_pairs, step_points = step_pairs or len(pairs), step_points or len(points)
     indices = [good for good, _ in pairs] + [bad for _, bad in pairs] + list(points)
-    texts = [rerank_text(data.rows[index]["prompt"], data.rows[index]["completion"]) for index in indices]
-    scores = (forward or reranker)(**reranker.encode(texts))
+    scores = (forward or reranker)(**reranker.encode([data.texts[index] for index in indices]))
     loss = torch.zeros((), device=scores.device)
     logged: dict[str, float] = {}
     if pairs:
@@ -137,8 +145,8 @@ def _new_reranker(config: RerankTrainConfig, device) -> Reranker:
     model = config.model
     lora = LoraSettings(r=model.lora_rank, alpha=model.lora_alpha, dropout=model.lora_dropout) if model.lora_rank else None
     try:
-        return create_reranker(model.base, head=model.head, max_length=model.max_length, lora=lora,
-                               device=device, seed=config.run.seed)
+        return create_reranker(model.base, head=model.head, max_length=model.max_length,
+                               execution_inputs=model.execution_inputs, lora=lora, device=device, seed=config.run.seed)
     except (OSError, ValueError) as error:
         from batcoder.errors import first_line
 
@@ -175,6 +183,8 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
         torch.set_num_threads(config.run.threads)
     data = split_data(config)
     reranker = _new_reranker(config, processes.device(device))
+    data.texts = reranker.texts(candidate_triples(data.rows))  # once: an execution-reading reranker runs them
+    data.held_out_texts = reranker.texts(candidate_triples([row for group in data.held_out.values() for row in group]))
     trainable = [parameter for parameter in reranker.parameters() if parameter.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.train.lr, weight_decay=config.train.weight_decay)
     warmup = config.train.warmup_steps
@@ -203,7 +213,7 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
         processes.wait()
 
     if start == 0 and writer is not None:
-        writer.log(0, {**evaluate_reranker(reranker, data.held_out, config.run.score_batch_size),
+        writer.log(0, {**evaluate_reranker(reranker, data.held_out, config.run.score_batch_size, data.held_out_texts),
                        "data/train_pairs": len(data.pairs), "data/train_candidates": len(data.rows),
                        "data/mixed_problems": counts["mixed"]})
     reranker.train()
@@ -227,7 +237,7 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
             done = step + 1
             if writer is not None:
                 if done == config.train.steps or (config.run.eval_every and done % config.run.eval_every == 0):
-                    metrics.update(evaluate_reranker(reranker, data.held_out, config.run.score_batch_size))
+                    metrics.update(evaluate_reranker(reranker, data.held_out, config.run.score_batch_size, data.held_out_texts))
                     reranker.train()
                 writer.log(done, metrics)
             bar.set_postfix(loss=f"{metrics['train/loss']:.3f}")
@@ -241,7 +251,7 @@ def train_reranker(config: RerankTrainConfig, *, resume: bool = False, progress:
         return None
     reranker.eval()
     reranker.save(run_dir / "model")
-    final = evaluate_reranker(reranker, data.held_out, config.run.score_batch_size)
+    final = evaluate_reranker(reranker, data.held_out, config.run.score_batch_size, data.held_out_texts)
     summary = {"train": counts, "held_out_problems": len(data.held_out), "train_pairs": len(data.pairs),
                "processes": processes.world_size, **final}
     write_json(run_dir / "summary.json", summary)

@@ -113,11 +113,11 @@ class RerankRollout(Rollout):
         start = time.perf_counter()
         by_group = {group_ids[index]: (item, requests[index][1]) for index, item in enumerate(items)}
 
-        def candidate(trajectory: Trajectory) -> tuple[str, str]:
+        def candidate(trajectory: Trajectory) -> tuple[str, str, str]:
             item, reply_start = by_group[trajectory.group_id]
             if settings.problem_prompt == "completion":
-                return item.prompt, trajectory.text
-            return item.prompt, completion_of_reply(item.prompt, item.language, reply_start + trajectory.text)
+                return item.prompt, trajectory.text, item.language
+            return item.prompt, completion_of_reply(item.prompt, item.language, reply_start + trajectory.text), item.language
 
         scores = self.reranker.score([candidate(t) for t in trajectories])
         for trajectory, score in zip(trajectories, scores):

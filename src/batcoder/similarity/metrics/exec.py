@@ -586,6 +586,25 @@ def shared_behaviour(programs: list[str], language: str) -> list[list[str | None
     return [next(outputs) if name is not None else [None] * len(inputs) for name in names]
 
 
+def own_behaviour(programs: list[str], language: str, limit: int) -> list[tuple[list[tuple], list[str | None]] | str]:
+    """Per program, the first ``limit`` inputs generated from its own signature (seeded by the
+    signature alone, as :func:`shared_behaviour`'s) and its printed output on each (``None`` where it
+    failed); the reason as a string for a program whose signature cannot be read."""
+    plans: list[tuple | str] = []
+    jobs = []
+    for program in programs:
+        try:
+            sig = signature(program, language)
+        except NotExercisable as error:
+            plans.append(str(error))
+            continue
+        inputs = tuple(inputs_for(f"{sig.name}{sig.types}", sig.types, sig.examples)[:limit])
+        plans.append(inputs)
+        jobs.append(Job(program, sig.name, inputs, sig.types))
+    outputs = iter(run_jobs(jobs, language) if jobs else [])
+    return [plan if isinstance(plan, str) else (list(plan), next(outputs)) for plan in plans]
+
+
 def compare(reference: str, candidate: str, language: str) -> Comparison:
     return _compare_groups([(reference, [candidate])], language)[0][0]
 
