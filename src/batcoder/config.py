@@ -63,9 +63,12 @@ def _check_name(key: str, name: str, choices: list[str]) -> None:
         raise UserError(f"config key '{key}': unknown {name!r}; available: {', '.join(sorted(choices))}")
 
 
+QUICKSTART_MODEL = "runs/quickstart/arms/batcoder/seed-0/train/final-model"  # what scripts/quickstart.sh trains
+
+
 @dataclass
 class ModelConfig:
-    path: str = setting("runs/quickstart/sft-model", "local directory (or hub id) of the Hugging Face causal LM to train", path=True)
+    path: str = setting(QUICKSTART_MODEL, "local directory (or hub id) of the Hugging Face causal LM to train", path=True)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = setting("auto", "forward-pass dtype (autocast on GPU; trained weights stay float32) and LoRA base dtype")
     lora_rank: int = setting(0, "LoRA rank; 0 trains all parameters", check="non_negative")
     lora_alpha: int = setting(32, "LoRA scaling alpha (used when lora_rank > 0)", check="positive")

@@ -53,6 +53,10 @@ def test_every_arm_runs_and_is_reported(smoke_run):
     assert all("passed" in json.loads(line) for line in samples)
     for plot in ("pass_at_1.png", "rewards.png", "valid_rate.png"):
         assert (smoke_run / plot).stat().st_size > 0
+    from batcoder.config import QUICKSTART_MODEL
+
+    quickstart = yaml.safe_load((SMOKE.parent / "quickstart.yaml").read_text())["output_dir"]
+    assert (smoke_run / Path(QUICKSTART_MODEL).relative_to(quickstart) / "config.json").is_file()  # the configs' default model
     pretrain_record = next((smoke_run / "models").glob("pretrain-*/batcoder_pretrain.json"))
     assert json.loads(pretrain_record.read_text())["tokens_trained"] > 0
 

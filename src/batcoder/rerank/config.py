@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from batcoder.config import check_device, load_config, setting
+from batcoder.config import QUICKSTART_MODEL, check_device, load_config, setting
 
 
 @dataclass
 class RerankModelConfig:
-    base: str = setting("runs/quickstart/sft-model", "HF model (local directory or hub id) the reranker starts from", path=True)
+    base: str = setting(QUICKSTART_MODEL, "HF model (local directory or hub id) the reranker starts from", path=True)
     head: Literal["value", "classification"] = setting("value", "value: linear head on a causal LM's last hidden state; classification: AutoModelForSequenceClassification, one label")
     max_length: int = setting(1024, "tokens of prompt + candidate the reranker reads (cut from the left)", check="positive")
     execution_inputs: int = setting(0, "the candidate's outputs on this many inputs generated from its signature follow its code in what the reranker reads (LEVER); 0 = the code alone", check="non_negative")

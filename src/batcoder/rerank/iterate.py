@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from batcoder.config import check_device, load_config, setting
+from batcoder.config import QUICKSTART_MODEL, check_device, load_config, setting
 from batcoder.errors import UserError
 from batcoder.rerank.config import RerankTrainConfig
 from batcoder.rerank.mining import add_new, hard_negatives
@@ -44,7 +44,7 @@ SELECTOR_PARTS = ("reranker", *SCORERS)  # reranker = the round's
 
 @dataclass
 class GeneratorConfig:
-    path: str = setting("runs/quickstart/sft-model", "the generator at round 0: local HF model directory or hub id", path=True)
+    path: str = setting(QUICKSTART_MODEL, "the generator at round 0: local HF model directory or hub id", path=True)
     device: str | None = setting(None, "torch device; None picks cuda when available, else cpu")
     temperature: float = setting(0.8, "sampling temperature of the candidates", check="positive")
     top_p: float = setting(0.95, "nucleus sampling threshold of the candidates", check="unit_interval")
