@@ -566,6 +566,12 @@ def _compare_groups(groups: list[tuple[str, list[str]]], language: str) -> list[
     return comparisons
 
 
+def _signature_inputs(sig: Signature) -> tuple:
+    """Inputs seeded by the signature alone (entry name and types), so that programs sharing a
+    signature get the same inputs whatever their bodies."""
+    return tuple(inputs_for(f"{sig.name}{sig.types}", sig.types, sig.examples))
+
+
 def shared_behaviour(programs: list[str], language: str) -> list[list[str | None]] | str:
     """Each program's printed output per input (``None`` where it failed) on one set of inputs,
     generated from the signature of the first program whose signature can be read (its entry name
@@ -579,7 +585,7 @@ def shared_behaviour(programs: list[str], language: str) -> list[list[str | None
             reason = str(error)
     else:
         return reason if programs else f"{language}: no programs"
-    inputs = tuple(inputs_for(f"{sig.name}{sig.types}", sig.types, sig.examples))
+    inputs = _signature_inputs(sig)
     names = [_entry_name(program, language, sig.name) for program in programs]
     jobs = [Job(program, name, inputs, sig.types) for program, name in zip(programs, names) if name is not None]
     outputs = iter(run_jobs(jobs, language) if jobs else [])
@@ -587,8 +593,8 @@ def shared_behaviour(programs: list[str], language: str) -> list[list[str | None
 
 
 def own_behaviour(programs: list[str], language: str, limit: int) -> list[tuple[list[tuple], list[str | None]] | str]:
-    """Per program, the first ``limit`` inputs generated from its own signature (seeded by the
-    signature alone, as :func:`shared_behaviour`'s) and its printed output on each (``None`` where it
+    """Per program, the first ``limit`` inputs generated from its own signature (as
+    :func:`shared_behaviour`'s) and its printed output on each (``None`` where it
     failed); the reason as a string for a program whose signature cannot be read."""
     plans: list[tuple | str] = []
     jobs = []
@@ -598,7 +604,7 @@ def own_behaviour(programs: list[str], language: str, limit: int) -> list[tuple[
         except NotExercisable as error:
             plans.append(str(error))
             continue
-        inputs = tuple(inputs_for(f"{sig.name}{sig.types}", sig.types, sig.examples)[:limit])
+        inputs = _signature_inputs(sig)[:limit]
         plans.append(inputs)
         jobs.append(Job(program, sig.name, inputs, sig.types))
     outputs = iter(run_jobs(jobs, language) if jobs else [])
