@@ -79,15 +79,27 @@ def plot(figures: dict, output: Path) -> None:
     plt.close(fig)
 
 
-def main() -> None:
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", type=Path, required=True, help="directory `batcoder world build` wrote")
     parser.add_argument("--model", required=True, help="the generator (the project's pretrained base)")
     parser.add_argument("--config", type=Path, required=True, help="`rerank iterate` config")
     parser.add_argument("--output", type=Path, required=True)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("overrides", nargs="*", help="extra `rerank iterate` overrides")
-    args = parser.parse_args()
+    parser.add_argument("--seeds", nargs="+", default=["0", "1", "2"], help="seeds; KEY=VALUE overrides may follow them")
+    parser.add_argument("overrides", nargs="*", help="extra `rerank iterate` overrides (KEY=VALUE)")
+    args = parser.parse_args(argv)
+    # --seeds takes every word after it, so overrides written after the seeds arrive among them
+    words = args.seeds + args.overrides
+    args.overrides = [word for word in words if "=" in word]
+    seeds = [word for word in words if "=" not in word]
+    if not all(seed.lstrip("-").isdigit() for seed in seeds):
+        parser.error(f"--seeds: not an integer or a KEY=VALUE override: {' '.join(seeds)}")
+    args.seeds = [int(seed) for seed in seeds]
+    return args
+
+
+def main() -> None:
+    args = parse_arguments()
 
     from batcoder.rerank.iterate import load_iterate_config, run_rounds
 
