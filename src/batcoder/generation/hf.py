@@ -42,8 +42,9 @@ class HFBackend:
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
         self.share_prefill = share_prefill
-        # transformers renamed generate()'s `past_key_values` to `cache` (5.2x); accept both.
-        self._cache_argument = "cache" if "cache" in inspect.signature(model.generate).parameters else "past_key_values"
+        # transformers renamed the models' `past_key_values` to `cache` (5.2x; generate() passes it through
+        # its **kwargs, so the model's forward says which name this version reads); accept both.
+        self._cache_argument = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.eos_ids = eos_token_ids(model.generation_config, tokenizer)
 
@@ -180,7 +181,8 @@ class HFBackend:
         position_ids = (prefix_mask.long().cumsum(-1) - 1).masked_fill(prefix_mask == 0, 1)
         cache = DynamicCache(config=self.model.config)
         with torch.no_grad():
-            self.model(input_ids=prefix_ids, attention_mask=prefix_mask, position_ids=position_ids, past_key_values=cache, use_cache=True)
+            self.model(input_ids=prefix_ids, attention_mask=prefix_mask, position_ids=position_ids,
+                       **{self._cache_argument: cache}, use_cache=True)
         cache.batch_select_indices(torch.tensor(row_to_distinct, device=input_ids.device))
         return cache
 
