@@ -7,11 +7,10 @@ import json
 import statistics
 
 from batcoder.generation import load_generation_backend
-from batcoder.rerank.candidates import read_candidates
+from batcoder.rerank.candidates import group_by_problem, read_candidates
 from batcoder.rerank.model import load_reranker
 from batcoder.rerank.select import candidate_groups, logprob_scorer, random_scorer, reranker_scorer, select_best
 from batcoder.rerank.train import evaluate_reranker
-from batcoder.rerank.candidates import group_by_problem
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("directory", help="the reference-pool run: heldout-candidates.jsonl, reranker-seed{0,1,2}/model")
 parser.add_argument("model", help="the generator, for the logprob selector")
